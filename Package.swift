@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+// Limbic: a local language model wrapped in an emotion monitor. No third-party packages (see README).
+import PackageDescription
+
+let package = Package(
+    name: "Limbic",
+    products: [
+        .executable(name: "limbic", targets: ["limbic"]),
+    ],
+    targets: [
+        // The hot quantized dot-product kernels, with intrinsics chosen at run time (DESIGN.md §8).
+        // -O3 so that even debug builds (which `swift test` uses) run the kernels at full speed.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
+        .target(name: "GGUF"),
+        .target(name: "Tokenizers", dependencies: ["GGUF"]),
+        .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels"]),
+        // Model-level tests: the real default model, driven through the release-built `limbic` binary.
+        .testTarget(name: "ModelTests", dependencies: ["Engine"]),
+    ]
+)
