@@ -1,0 +1,34 @@
+import GGUF
+
+/// Errors of the engine: unsupported or inconsistent models, and inputs that do not fit.
+public enum EngineError: Error, CustomStringConvertible {
+    case unsupportedArchitecture(String)
+    case badConfig(String)
+    case unsupportedTensorType(tensor: String, type: GGMLType)
+    case badTensorShape(tensor: String, dims: [Int], expected: [Int])
+    case contextFull(needed: Int, capacity: Int)
+    case emptyPrompt
+    case tokenOutOfRange(Int, vocab: Int)
+    case badSteeringVector(String)
+
+    public var description: String {
+        switch self {
+        case .unsupportedArchitecture(let a):
+            return "architecture '\(a)' is not supported (supported: \(Architectures.names.joined(separator: ", ")))"
+        case .badConfig(let s):
+            return "inconsistent model: \(s)"
+        case .unsupportedTensorType(let t, let type):
+            return "tensor '\(t)' has type \(type.name), which Limbic cannot compute with (supported: F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K)"
+        case .badTensorShape(let t, let dims, let expected):
+            return "tensor '\(t)' has shape \(dims), expected \(expected)"
+        case .contextFull(let needed, let capacity):
+            return "the context holds \(capacity) tokens but \(needed) are needed: shorten the prompt, /clear the chat, or raise --context"
+        case .emptyPrompt:
+            return "the prompt is empty: nothing to evaluate"
+        case .tokenOutOfRange(let t, let vocab):
+            return "token id \(t) is outside the vocabulary (0..<\(vocab))"
+        case .badSteeringVector(let s):
+            return "bad steering vector: \(s)"
+        }
+    }
+}

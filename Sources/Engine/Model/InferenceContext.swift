@@ -1,0 +1,125 @@
+import Foundation
+import GGUF
+
+/// Which positions of a forward call produce logits.
+public enum LogitsRequest: Sendable {
+    /// None (prefill whose output is not needed yet).
+    case none
+    /// The last position only (generation).
+    case last
+    /// Every position of the call (scoring a text).
+    case all
+}
+
+/// Scratch memory for forward calls, allocated once per context ("the wave of activations", as in llama2.c).
+/// Sized for `batch` tokens per forward step; longer inputs are evaluated in steps of `batch`.
+final class Workspace: @unchecked Sendable {
+    let batch: Int
+    let x: UnsafeMutablePointer<Float>        // (batch, hidden)  residual stream
+    let xb: UnsafeMutablePointer<Float>       // (batch, hidden)  normed input of a sub-block
+    let tmp: UnsafeMutablePointer<Float>      // (batch, hidden)  sub-block output before the residual add
+    let q: UnsafeMutablePointer<Float>        // (batch, qDim)
+    let k: UnsafeMutablePointer<Float>        // (batch, kvDim)
+    let v: UnsafeMutablePointer<Float>        // (batch, kvDim)
+    let att: UnsafeMutablePointer<Float>      // (batch, qDim)    attention output per head, concatenated
+    let hb: UnsafeMutablePointer<Float>       // (batch, ffn)     gate, then silu(gate) * up
+    let hb2: UnsafeMutablePointer<Float>      // (batch, ffn)     up
+    let scores: UnsafeMutablePointer<Float>   // (headCount, capacity) attention weights, one row per head
+    let ropeCos: UnsafeMutablePointer<Float>  // (batch, ropeDim/2)
+    let ropeSin: UnsafeMutablePointer<Float>  // (batch, ropeDim/2)
+    let invFreq: UnsafeMutablePointer<Float>  // (ropeDim/2)
+    let keyChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>    // (capacity / chunk + 1)
+    let valueChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // (capacity / chunk + 1)
+    let input: QuantizedInput                 // the current mat-mul's activations, quantized once
+    var inputType: GGMLType? = nil            // what `input` holds now, so q/k/v (or gate/up) share one quantization
+    let capacity: Int
+
+    init(config c: ModelConfig, batch: Int, capacity: Int) {
+        self.batch = batch
+        self.capacity = capacity
+        func alloc<T>(_ n: Int) -> UnsafeMutablePointer<T> { .allocate(capacity: max(n, 1)) }
+        x = alloc(batch * c.hiddenSize); xb = alloc(batch * c.hiddenSize); tmp = alloc(batch * c.hiddenSize)
+        q = alloc(batch * c.qDim); k = alloc(batch * c.kvDim); v = alloc(batch * c.kvDim); att = alloc(batch * c.qDim)
+        hb = alloc(batch * c.ffnSize); hb2 = alloc(batch * c.ffnSize)
+        scores = alloc(c.headCount * capacity)
+        ropeCos = alloc(batch * c.ropeDim / 2); ropeSin = alloc(batch * c.ropeDim / 2); invFreq = alloc(c.ropeDim / 2)
+        for i in 0..<c.ropeDim / 2 {
+            invFreq[i] = Float(pow(Double(c.ropeBase), -2 * Double(i) / Double(c.ropeDim)))
+        }
+        keyChunks = alloc(capacity / KVCache.chunkSize + 1); valueChunks = alloc(capacity / KVCache.chunkSize + 1)
+        input = QuantizedInput(maxTokens: batch, maxCols: max(c.hiddenSize, c.qDim, c.ffnSize))
+    }
+
+    deinit {
+        for p in [x, xb, tmp, q, k, v, att, hb, hb2, scores, ropeCos, ropeSin, invFreq] { p.deallocate() }
+        keyChunks.deallocate(); valueChunks.deallocate()
+    }
+}
+
+/// A running sequence on a model: its KV cache, hooks, and scratch. Evaluate tokens, read logits, fork, roll back.
+///
+/// Not thread-safe: one caller at a time. A fork shares the workspace with its parent (no copy of scratch memory),
+/// so use a fork and its parent one after the other, not concurrently.
+public final class InferenceContext: @unchecked Sendable {
+    public let weights: ModelWeights
+    public var config: ModelConfig { weights.config }
+    public internal(set) var cache: KVCache
+    /// Active capture and steering; applies to every later forward call.
+    public var hooks = ForwardHooks()
+    let pool: ThreadPool
+    let ws: Workspace
+    /// (vocab × positions) logits of the last call, as requested.
+    public internal(set) var logits: [Float] = []
+
+    public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
+        self.weights = weights
+        let cap = min(capacity ?? weights.config.contextLength, weights.config.contextLength)
+        cache = KVCache(layerCount: weights.config.layerCount, width: weights.config.kvDim, capacity: cap)
+        pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
+        ws = Workspace(config: weights.config, batch: batch, capacity: cap)
+    }
+
+    private init(forking parent: InferenceContext) {
+        weights = parent.weights
+        cache = parent.cache.fork()
+        hooks = parent.hooks
+        pool = parent.pool
+        ws = parent.ws
+    }
+
+    /// Tokens in the cache: the next token is evaluated at this position.
+    public var position: Int { cache.count }
+    public var capacity: Int { cache.capacity }
+    public var threads: Int { pool.threadCount }
+
+    /// A context that continues from the same tokens without disturbing this one (copy-on-write KV cache).
+    public func fork() -> InferenceContext { InferenceContext(forking: self) }
+
+    /// Forgets every token from `position` on.
+    public func rollback(to position: Int) { cache.rollback(to: position) }
+
+    /// Evaluates `tokens` at positions `position…` and returns the logits asked for
+    /// (vocab floats for `.last`, vocab × tokens for `.all`, empty for `.none`).
+    @discardableResult
+    public func evaluate(_ tokens: [Int], logits request: LogitsRequest = .last) throws -> [Float] {
+        guard !tokens.isEmpty else { throw EngineError.emptyPrompt }
+        guard position + tokens.count <= capacity else {
+            throw EngineError.contextFull(needed: position + tokens.count, capacity: capacity)
+        }
+        let vocab = config.vocabSize
+        for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(t, vocab: vocab) }
+        var out: [Float] = []
+        if request == .all { out.reserveCapacity(tokens.count * vocab) }
+        var start = 0
+        while start < tokens.count {
+            let end = min(tokens.count, start + ws.batch)
+            let isLast = end == tokens.count
+            let want: LogitsRequest = request == .all ? .all : (isLast ? request : .none)
+            forward(tokens[start..<end], logits: want)
+            if want != .none { out += logits }
+            start = end
+        }
+        logits = out
+        return out
+    }
+}
