@@ -24,9 +24,19 @@ public struct GGUFTensorInfo: Sendable, Equatable {
 
 /// A GGUF file, memory-mapped and fully validated on open.
 ///
-/// Versions 2 and 3 are read. Every field is bounds-checked: a malformed or truncated file throws a `GGUFError`
-/// naming the field and byte offset; nothing traps and nothing reads outside the mapping. Tensor data stays in the
-/// mapping (the engine computes on the quantized bytes in place), so keep the `GGUFFile` alive while using it.
+/// Versions 2 and 3 (little-endian) are read; version 1 (32-bit counts) and byte-swapped files are refused. Every
+/// field is bounds-checked: a malformed or truncated file throws a `GGUFError` naming the field (key or tensor) and
+/// the byte offset; nothing traps and nothing reads outside the mapping. Tensor data stays in the mapping (the engine
+/// computes on the quantized bytes in place), so keep the `GGUFFile` alive while using it.
+///
+/// What is accepted, following llama.cpp's `gguf.cpp` where the spec leaves room:
+/// - metadata keys are non-empty and unique; `general.alignment`, if present, is a u32 power of two;
+/// - arrays hold any non-array type (arrays of arrays are refused, as in llama.cpp); a bool byte other than 0 is true;
+/// - strings are decoded leniently: invalid UTF-8 becomes U+FFFD instead of failing the file;
+/// - tensors have 1 to 4 dimensions, each at least 1, a known `GGMLType`, and a row length that is a whole number of
+///   blocks (llama.cpp also allows 0 dimensions and empty tensors; we refuse them);
+/// - tensor data is laid out in descriptor order, each tensor starting at the previous one's end padded to the
+///   alignment (llama.cpp requires the same), so tensors never overlap, and every tensor's bytes lie inside the file.
 public final class GGUFFile: @unchecked Sendable {
     public let path: String
     public let version: UInt32
@@ -36,7 +46,7 @@ public final class GGUFFile: @unchecked Sendable {
     public let metadata: [String: GGUFValue]
     /// Tensor descriptors in file order.
     public let tensors: [GGUFTensorInfo]
-    /// Where the tensor data section starts.
+    /// Where the tensor data section starts (at most `fileSize`: a file without tensors may end before the padding).
     public let dataOffset: Int
     public let fileSize: Int
     private let tensorIndex: [String: Int]
@@ -52,7 +62,7 @@ public final class GGUFFile: @unchecked Sendable {
         guard fstat(fd, &st) == 0 else { throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
         guard (st.st_mode & S_IFMT) == S_IFREG else { throw GGUFError.cannotOpen(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
-        guard size > 0 else { throw GGUFError.truncated(what: "magic", offset: 0, need: 4, fileSize: 0) }
+        guard size > 0 else { throw GGUFError.cannotOpen(path: path, reason: "the file is empty (0 bytes), not a GGUF file") }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw GGUFError.cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
@@ -65,7 +75,9 @@ public final class GGUFFile: @unchecked Sendable {
     /// Parses a GGUF image held in memory (used by tests and for files built in code).
     public convenience init(bytes: [UInt8], name: String = "<memory>") throws {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 1), alignment: 64)
-        bytes.withUnsafeBytes { buffer.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        bytes.withUnsafeBytes { src in
+            if let from = src.baseAddress, !src.isEmpty { buffer.copyMemory(from: from, byteCount: src.count) }
+        }
         let address = UInt(bitPattern: buffer)
         try self.init(path: name, base: UnsafeRawPointer(buffer), size: bytes.count) {
             UnsafeMutableRawPointer(bitPattern: address)?.deallocate()
@@ -140,14 +152,17 @@ public final class GGUFFile: @unchecked Sendable {
 
 // MARK: - Parsing
 
-/// A bounds-checked cursor over the mapped bytes.
+/// A bounds-checked cursor over the mapped bytes. Every read checks against `size` first, so nothing reads
+/// outside the mapping whatever the file says.
 struct ByteReader {
     let base: UnsafeRawPointer
     let size: Int
     var offset = 0
 
-    mutating func need(_ n: Int, _ what: @autoclosure () -> String) throws {
-        if n < 0 || n > size - offset { throw GGUFError.truncated(what: what(), offset: offset, need: n, fileSize: size) }
+    var remaining: Int { size - offset }
+
+    func need(_ n: Int, _ what: @autoclosure () -> String) throws {
+        if n < 0 || n > remaining { throw GGUFError.truncated(what: what(), offset: offset, need: n, fileSize: size) }
     }
 
     mutating func read<T: FixedWidthInteger>(_: T.Type, _ what: @autoclosure () -> String) throws -> T {
@@ -157,11 +172,14 @@ struct ByteReader {
         return T(littleEndian: v)
     }
 
+    /// A GGUF string: a u64 byte count, then that many bytes. Decoded leniently: bytes that are not valid UTF-8
+    /// become U+FFFD rather than failing the file (tokenizer vocabularies occasionally hold broken byte pieces;
+    /// llama.cpp keeps strings as raw bytes and does not validate them either).
     mutating func readString(_ what: @autoclosure () -> String) throws -> String {
-        let start = offset
         let length = try read(UInt64.self, "length of \(what())")
-        guard length <= UInt64(size - offset) else {
-            throw GGUFError.truncated(what: "\(what()) (string of \(length) bytes)", offset: start, need: Int(clamping: length), fileSize: size)
+        guard length <= UInt64(remaining) else {
+            throw GGUFError.truncated(what: "\(what()) (a string of \(length) bytes)", offset: offset,
+                                      need: Int(clamping: length), fileSize: size)
         }
         let n = Int(length)
         let s = String(decoding: UnsafeRawBufferPointer(start: base + offset, count: n), as: UTF8.self)
@@ -178,8 +196,15 @@ private struct Parsed {
     var tensors: [GGUFTensorInfo] = []
     var dataOffset = 0
 
+    /// Largest dimension and element count accepted: far above any real model, and small enough that shape
+    /// arithmetic (elements × bytes per block) cannot overflow `Int` unnoticed.
+    static let maxElements = 1 << 62
+
     static func parse(_ r: inout ByteReader) throws -> Parsed {
         var p = Parsed()
+
+        // Header. Versions 2 and 3 have the same layout (v3 only allowed big-endian files, which we reject by their
+        // byte-swapped version number); v1 had 32-bit counts and lengths.
         let magic = try r.read(UInt32.self, "magic")
         guard magic == 0x4655_4747 else { throw GGUFError.badMagic(found: magic) }
         p.version = try r.read(UInt32.self, "version")
@@ -188,127 +213,167 @@ private struct Parsed {
         let tensorCount = try r.read(UInt64.self, "tensor count")
         let kvCountOffset = r.offset
         let kvCount = try r.read(UInt64.self, "metadata count")
-        // Each key-value pair takes at least 8 (key length) + 4 (type) + 1 bytes; each tensor at least 8+4+8+4+8.
-        guard kvCount <= UInt64(r.size) / 13 else {
-            throw GGUFError.truncated(what: "\(kvCount) metadata entries", offset: kvCountOffset, need: Int(clamping: kvCount &* 13), fileSize: r.size)
+        // A key-value pair takes at least 8 (key length) + 1 (key) + 4 (type) + 1 (value) bytes and a tensor
+        // descriptor at least 8 (name length) + 4 (n_dims) + 8 (one dimension) + 4 (type) + 8 (offset): checking
+        // the counts against the file size bounds every allocation below by the file size.
+        guard kvCount <= UInt64(r.remaining) / 14 else {
+            throw GGUFError.truncated(what: "\(kvCount) metadata entries (count at offset \(kvCountOffset))", offset: r.offset,
+                                      need: Int(clamping: kvCount.multipliedReportingOverflow(by: 14).partialValue), fileSize: r.size)
         }
-        guard tensorCount <= UInt64(r.size) / 32 else {
-            throw GGUFError.truncated(what: "\(tensorCount) tensor descriptors", offset: tensorCountOffset, need: Int(clamping: tensorCount &* 32), fileSize: r.size)
+        guard tensorCount <= UInt64(r.remaining) / 32 else {
+            throw GGUFError.truncated(what: "\(tensorCount) tensor descriptors (count at offset \(tensorCountOffset))", offset: r.offset,
+                                      need: Int(clamping: tensorCount.multipliedReportingOverflow(by: 32).partialValue), fileSize: r.size)
         }
 
+        // Metadata.
+        p.keys.reserveCapacity(Int(kvCount))
         for i in 0..<Int(kvCount) {
             let keyOffset = r.offset
             let key = try r.readString("metadata key #\(i)")
+            guard !key.isEmpty else { throw GGUFError.emptyKey(index: i, offset: keyOffset) }
+            guard p.metadata[key] == nil else { throw GGUFError.duplicateKey(key, offset: keyOffset) }
             let typeOffset = r.offset
-            let rawType = try r.read(UInt32.self, "value type of '\(key)'")
+            let rawType = try r.read(UInt32.self, "value type of \(quoted(key))")
             guard let type = GGUFValueType(rawValue: rawType) else {
                 throw GGUFError.unknownValueType(key: key, raw: rawType, offset: typeOffset)
             }
-            let value = try readValue(&r, type: type, key: key, depth: 0)
-            guard p.metadata[key] == nil else { throw GGUFError.duplicateKey(key, offset: keyOffset) }
+            let value = try readValue(&r, type: type, key: key)
+            if key == "general.alignment" {
+                // The spec makes it a u32, and llama.cpp refuses any other type; so do we.
+                guard case .uint32(let a) = value else {
+                    throw GGUFError.wrongKeyType(key: key, expected: "uint32", found: value.type)
+                }
+                guard a != 0, a & (a - 1) == 0 else { throw GGUFError.badAlignment(Int(a)) }
+                p.alignment = Int(a)
+            }
             p.metadata[key] = value
             p.keys.append(key)
         }
 
-        if let a = p.metadata["general.alignment"] {
-            guard let alignment = a.int, alignment > 0, alignment & (alignment - 1) == 0 else {
-                throw GGUFError.badAlignment(a.int ?? -1)
-            }
-            p.alignment = alignment
-        }
-
+        // Tensor descriptors. Shapes are checked here; offsets once the data section's start is known.
         var seen = Set<String>()
-        var raw: [(name: String, dims: [Int], type: GGMLType, offset: UInt64, at: Int)] = []
+        var raw: [(info: GGUFTensorInfo, offset: UInt64, at: Int)] = []
+        raw.reserveCapacity(Int(tensorCount))
         for i in 0..<Int(tensorCount) {
             let at = r.offset
             let name = try r.readString("name of tensor #\(i)")
+            guard seen.insert(name).inserted else { throw GGUFError.duplicateTensor(name, offset: at) }
             let dimsOffset = r.offset
-            let nDims = try r.read(UInt32.self, "dimension count of tensor '\(name)'")
+            let nDims = try r.read(UInt32.self, "dimension count of tensor \(quoted(name))")
+            // ggml has at most 4 dimensions. llama.cpp also takes 0 (a scalar) and zero-sized dimensions; we
+            // refuse both, since no model has them and every tensor here has a row (`dims[0]`) and some bytes.
             guard nDims >= 1, nDims <= 4 else { throw GGUFError.tooManyDimensions(tensor: name, dims: Int(nDims), offset: dimsOffset) }
             var dims: [Int] = []
             var elements = 1
             for d in 0..<Int(nDims) {
                 let dimOffset = r.offset
-                let v = try r.read(UInt64.self, "dimension \(d) of tensor '\(name)'")
-                guard v >= 1, v < (1 << 62) else { throw GGUFError.badDimension(tensor: name, dim: d, value: v, offset: dimOffset) }
+                let v = try r.read(UInt64.self, "dimension \(d) of tensor \(quoted(name))")
+                guard v >= 1, v < UInt64(maxElements) else { throw GGUFError.badDimension(tensor: name, dim: d, value: v, offset: dimOffset) }
                 let (m, o) = elements.multipliedReportingOverflow(by: Int(v))
-                guard !o, m < (1 << 62) else { throw GGUFError.overflow(what: "element count of tensor '\(name)'", offset: dimOffset) }
+                guard !o, m < maxElements else { throw GGUFError.overflow(what: "element count of tensor \(quoted(name))", offset: dimOffset) }
                 elements = m
                 dims.append(Int(v))
             }
             let typeOffset = r.offset
-            let rawType = try r.read(UInt32.self, "type of tensor '\(name)'")
+            let rawType = try r.read(UInt32.self, "type of tensor \(quoted(name))")
             guard let type = GGMLType(rawValue: rawType) else {
                 throw GGUFError.unknownTensorType(tensor: name, raw: rawType, offset: typeOffset)
             }
             guard dims[0] % type.blockSize == 0 else {
                 throw GGUFError.rowNotMultipleOfBlock(tensor: name, rowLength: dims[0], type: type)
             }
-            let offset = try r.read(UInt64.self, "data offset of tensor '\(name)'")
-            guard seen.insert(name).inserted else { throw GGUFError.duplicateTensor(name, offset: at) }
-            raw.append((name, dims, type, offset, at))
+            guard let bytes = type.byteCount(elements: elements) else {
+                throw GGUFError.overflow(what: "byte size of tensor \(quoted(name))", offset: typeOffset)
+            }
+            let offset = try r.read(UInt64.self, "data offset of tensor \(quoted(name))")
+            raw.append((GGUFTensorInfo(name: name, dims: dims, type: type, fileOffset: 0, byteCount: bytes), offset, at))
         }
 
-        let (aligned, o) = r.offset.addingReportingOverflow(p.alignment - 1)
-        guard !o else { throw GGUFError.overflow(what: "data section start", offset: r.offset) }
-        p.dataOffset = aligned / p.alignment * p.alignment
+        // The data section starts at the next multiple of the alignment. With no tensors a file may end before
+        // that padding (llama.cpp does not seek there then), so the start is clamped to the end of the file.
+        let padded = roundUp(r.offset, to: p.alignment)
+        if raw.isEmpty {
+            p.dataOffset = min(padded ?? r.size, r.size)
+        } else {
+            guard let padded, padded <= r.size else {
+                throw GGUFError.truncated(what: "padding before the tensor data (alignment \(p.alignment))", offset: r.offset,
+                                          need: (padded ?? Int.max) - r.offset, fileSize: r.size)
+            }
+            p.dataOffset = padded
+        }
+
+        // Tensor data: like llama.cpp, each tensor must start exactly where the previous one ends, padded to the
+        // alignment. That is what every writer produces, and it rules out overlapping tensors and gaps at no cost.
+        // Only each tensor's own bytes must lie inside the file; the padding after the last one may be missing.
+        var expected = 0
+        p.tensors.reserveCapacity(raw.count)
         for t in raw {
+            let name = t.info.name
             guard t.offset % UInt64(p.alignment) == 0 else {
-                throw GGUFError.misalignedTensor(tensor: t.name, offset: t.offset, alignment: p.alignment)
+                throw GGUFError.misalignedTensor(tensor: name, offset: t.offset, alignment: p.alignment)
             }
-            let elements = t.dims.reduce(1, *)
-            guard let bytes = t.type.byteCount(elements: elements) else {
-                throw GGUFError.overflow(what: "byte size of tensor '\(t.name)'", offset: t.at)
+            guard t.offset == UInt64(expected) else {
+                throw GGUFError.unexpectedTensorOffset(tensor: name, offset: t.offset, expected: expected, descriptorOffset: t.at)
             }
-            guard t.offset <= UInt64(r.size) else {
-                throw GGUFError.tensorPastEnd(tensor: t.name, start: Int(clamping: t.offset), end: Int.max, fileSize: r.size)
+            // `expected` only grows while tensors fit in the file, so `start` cannot overflow.
+            let start = p.dataOffset + expected
+            let bytes = t.info.byteCount
+            guard bytes <= r.size - start else {
+                let (end, o) = start.addingReportingOverflow(bytes)
+                throw GGUFError.tensorPastEnd(tensor: name, start: start, end: o ? Int.max : end, fileSize: r.size)
             }
-            let start = p.dataOffset + Int(t.offset)
-            let (end, o2) = start.addingReportingOverflow(bytes)
-            guard !o2, end <= r.size else {
-                throw GGUFError.tensorPastEnd(tensor: t.name, start: start, end: o2 ? Int.max : end, fileSize: r.size)
+            p.tensors.append(GGUFTensorInfo(name: name, dims: t.info.dims, type: t.info.type, fileOffset: start, byteCount: bytes))
+            guard let next = roundUp(expected + bytes, to: p.alignment) else {
+                throw GGUFError.overflow(what: "data section size after tensor \(quoted(name))", offset: t.at)
             }
-            p.tensors.append(GGUFTensorInfo(name: t.name, dims: t.dims, type: t.type, fileOffset: start, byteCount: bytes))
+            expected = next
         }
         return p
     }
 
-    static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String, depth: Int) throws -> GGUFValue {
+    /// `n` rounded up to a multiple of `alignment` (a power of two), or nil on overflow.
+    static func roundUp(_ n: Int, to alignment: Int) -> Int? {
+        let (m, o) = n.addingReportingOverflow(alignment - 1)
+        return o ? nil : m & ~(alignment - 1)
+    }
+
+    static func readValue(_ r: inout ByteReader, type: GGUFValueType, key: String) throws -> GGUFValue {
         switch type {
-        case .uint8: return .uint8(try r.read(UInt8.self, "value of '\(key)'"))
-        case .int8: return .int8(try r.read(Int8.self, "value of '\(key)'"))
-        case .uint16: return .uint16(try r.read(UInt16.self, "value of '\(key)'"))
-        case .int16: return .int16(try r.read(Int16.self, "value of '\(key)'"))
-        case .uint32: return .uint32(try r.read(UInt32.self, "value of '\(key)'"))
-        case .int32: return .int32(try r.read(Int32.self, "value of '\(key)'"))
-        case .uint64: return .uint64(try r.read(UInt64.self, "value of '\(key)'"))
-        case .int64: return .int64(try r.read(Int64.self, "value of '\(key)'"))
-        case .float32: return .float32(Float(bitPattern: try r.read(UInt32.self, "value of '\(key)'")))
-        case .float64: return .float64(Double(bitPattern: try r.read(UInt64.self, "value of '\(key)'")))
-        case .bool:
-            let at = r.offset
-            let b = try r.read(UInt8.self, "value of '\(key)'")
-            guard b <= 1 else { throw GGUFError.unknownValueType(key: key, raw: UInt32(b), offset: at) }
-            return .bool(b == 1)
-        case .string: return .string(try r.readString("value of '\(key)'"))
+        case .uint8: return .uint8(try r.read(UInt8.self, "value of \(quoted(key))"))
+        case .int8: return .int8(try r.read(Int8.self, "value of \(quoted(key))"))
+        case .uint16: return .uint16(try r.read(UInt16.self, "value of \(quoted(key))"))
+        case .int16: return .int16(try r.read(Int16.self, "value of \(quoted(key))"))
+        case .uint32: return .uint32(try r.read(UInt32.self, "value of \(quoted(key))"))
+        case .int32: return .int32(try r.read(Int32.self, "value of \(quoted(key))"))
+        case .uint64: return .uint64(try r.read(UInt64.self, "value of \(quoted(key))"))
+        case .int64: return .int64(try r.read(Int64.self, "value of \(quoted(key))"))
+        case .float32: return .float32(Float(bitPattern: try r.read(UInt32.self, "value of \(quoted(key))")))
+        case .float64: return .float64(Double(bitPattern: try r.read(UInt64.self, "value of \(quoted(key))")))
+        // Any non-zero byte is true, as in llama.cpp (the spec only writes 0 and 1).
+        case .bool: return .bool(try r.read(UInt8.self, "value of \(quoted(key))") != 0)
+        case .string: return .string(try r.readString("value of \(quoted(key))"))
         case .array:
             let typeOffset = r.offset
-            let rawElement = try r.read(UInt32.self, "element type of '\(key)'")
-            guard let element = GGUFValueType(rawValue: rawElement), depth < 8 else {
+            let rawElement = try r.read(UInt32.self, "element type of \(quoted(key))")
+            // Arrays of arrays are in the spec's grammar, but llama.cpp rejects them and no writer emits them.
+            guard let element = GGUFValueType(rawValue: rawElement), element != .array else {
                 throw GGUFError.unknownValueType(key: key, raw: rawElement, offset: typeOffset)
             }
             let countOffset = r.offset
-            let count = try r.read(UInt64.self, "element count of '\(key)'")
-            // Every element takes at least one byte (8 for a string's length), so this bounds the allocation.
-            let minimum = UInt64(element.fixedSize ?? (element == .string ? 8 : 12))
-            guard count <= UInt64(r.size - r.offset) / minimum else {
-                throw GGUFError.truncated(what: "array '\(key)' of \(count) elements", offset: countOffset,
-                                          need: Int(clamping: count.multipliedReportingOverflow(by: minimum).partialValue), fileSize: r.size)
+            let count = try r.read(UInt64.self, "element count of \(quoted(key))")
+            // Every element takes at least its fixed size (8 bytes, the length, for a string), so a count the rest
+            // of the file cannot hold is refused before anything is allocated.
+            let minimum = UInt64(element.fixedSize ?? 8)
+            guard count <= UInt64(r.remaining) / minimum else {
+                throw GGUFError.truncated(what: "array \(quoted(key)) of \(count) \(element) elements (count at offset \(countOffset))",
+                                          offset: r.offset,
+                                          need: Int(clamping: count.multipliedReportingOverflow(by: minimum).partialValue),
+                                          fileSize: r.size)
             }
             var values: [GGUFValue] = []
             values.reserveCapacity(Int(count))
             for _ in 0..<Int(count) {
-                values.append(try readValue(&r, type: element, key: key, depth: depth + 1))
+                values.append(try readValue(&r, type: element, key: key))
             }
             return .array(element, values)
         }

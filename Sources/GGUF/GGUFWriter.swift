@@ -2,7 +2,9 @@ import Foundation
 
 /// Builds a GGUF (version 3) file: metadata in insertion order, then tensors, each aligned.
 ///
-/// Used for probe sets and control vectors, and by tests to build tiny models and malformed files.
+/// Used for probe sets and control vectors, and by tests to build tiny models. `alignment` is written as
+/// `general.alignment` (a u32) whenever it is not the default 32 or the key was set, so the two never disagree.
+/// `write(to:)` first runs `validate()`, so it never writes a file that `GGUFFile` (or llama.cpp) would refuse.
 public struct GGUFWriter {
     public var alignment: Int
     private(set) var entries: [(key: String, value: GGUFValue)] = []
@@ -10,8 +12,10 @@ public struct GGUFWriter {
 
     public init(alignment: Int = 32) { self.alignment = alignment }
 
-    /// Sets a metadata value (replacing an earlier one with the same key, keeping its place).
+    /// Sets a metadata value (replacing an earlier one with the same key, keeping its place). Setting
+    /// `general.alignment` to an integer also sets `alignment`.
     public mutating func set(_ key: String, _ value: GGUFValue) {
+        if key == "general.alignment", let a = value.int { alignment = a }
         if let i = entries.firstIndex(where: { $0.key == key }) { entries[i].value = value } else { entries.append((key, value)) }
     }
 
@@ -33,14 +37,52 @@ public struct GGUFWriter {
         addTensor(name, dims: dims, type: .f32, bytes: bytes)
     }
 
-    /// The file's bytes.
+    /// Checks that the file would be readable: alignment, metadata and tensor shapes against their bytes.
+    public func validate() throws {
+        guard alignment > 0, alignment <= Int(UInt32.max), alignment & (alignment - 1) == 0 else {
+            throw GGUFError.cannotSerialize("alignment \(alignment) is not a power of two that fits a u32")
+        }
+        for (key, value) in entries {
+            guard !key.isEmpty else { throw GGUFError.cannotSerialize("a metadata key is empty") }
+            if case .array(let type, let items) = value {
+                guard type != .array else { throw GGUFError.cannotSerialize("metadata key \(quoted(key)) is an array of arrays") }
+                guard items.allSatisfy({ $0.type == type }) else {
+                    throw GGUFError.cannotSerialize("metadata key \(quoted(key)) is an array of \(type) holding other types")
+                }
+            }
+        }
+        var names = Set<String>()
+        for t in tensors {
+            let name = quoted(t.name)
+            guard names.insert(t.name).inserted else { throw GGUFError.cannotSerialize("tensor \(name) is added twice") }
+            guard (1...4).contains(t.dims.count), t.dims.allSatisfy({ $0 >= 1 }) else {
+                throw GGUFError.cannotSerialize("tensor \(name) has shape \(t.dims); 1 to 4 dimensions of at least 1 are allowed")
+            }
+            guard t.dims[0] % t.type.blockSize == 0 else {
+                throw GGUFError.cannotSerialize("tensor \(name) of type \(t.type.name) has \(t.dims[0]) elements per row, not a multiple of the block size \(t.type.blockSize)")
+            }
+            var elements = 1
+            for d in t.dims {
+                let (m, o) = elements.multipliedReportingOverflow(by: d)
+                guard !o else { throw GGUFError.cannotSerialize("tensor \(name) has shape \(t.dims), too many elements") }
+                elements = m
+            }
+            guard let bytes = t.type.byteCount(elements: elements), bytes == t.data.count else {
+                throw GGUFError.cannotSerialize("tensor \(name) has \(t.data.count) bytes; shape \(t.dims) of \(t.type.name) needs \(t.type.byteCount(elements: elements).map(String.init) ?? "too many")")
+            }
+        }
+    }
+
+    /// The file's bytes. Assumes a writer that passes `validate()`.
     public func serialize() -> [UInt8] {
         var out = ByteWriter()
         out.u32(0x4655_4747)
         out.u32(3)
         out.u64(UInt64(tensors.count))
         var kv = entries
-        if alignment != 32, !kv.contains(where: { $0.key == "general.alignment" }) {
+        if let i = kv.firstIndex(where: { $0.key == "general.alignment" }) {
+            kv[i].value = .uint32(UInt32(alignment))
+        } else if alignment != 32 {
             kv.append(("general.alignment", .uint32(UInt32(alignment))))
         }
         out.u64(UInt64(kv.count))
@@ -74,12 +116,13 @@ public struct GGUFWriter {
     public func write(to path: String) throws {
         let tmp = path + ".tmp-\(getpid())"
         do {
+            try validate()
             try Data(serialize()).write(to: URL(fileURLWithPath: tmp))
             if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
             try FileManager.default.moveItem(atPath: tmp, toPath: path)
         } catch {
             try? FileManager.default.removeItem(atPath: tmp)
-            throw GGUFError.writeFailed(path: path, reason: "\(error.localizedDescription)")
+            throw GGUFError.writeFailed(path: path, reason: (error as? GGUFError)?.description ?? error.localizedDescription)
         }
     }
 }
