@@ -127,10 +127,10 @@ public struct SHA256: Sendable {
                     var a = s0, b = s1, c = s2, d = s3, e = s4, f = s5, g = s6, h = s7
                     for t in 0..<64 {
                         let bigSigma1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
-                        let choose = (e & f) ^ (~e & g)
+                        let choose = g ^ (e & (f ^ g))  // = (e & f) ^ (~e & g), one op fewer
                         let t1 = h &+ bigSigma1 &+ choose &+ k[t] &+ w[t]
                         let bigSigma0 = a.rotr(2) ^ a.rotr(13) ^ a.rotr(22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
+                        let majority = (a & b) | (c & (a | b))  // = (a & b) ^ (a & c) ^ (b & c)
                         let t2 = bigSigma0 &+ majority
                         h = g; g = f; f = e; e = d &+ t1
                         d = c; c = b; b = a; a = t1 &+ t2
