@@ -8,8 +8,9 @@ import Glibc
 ///
 ///     downloading smollm2-135m-instruct [#########...........] 42% 41.2/98.4 MB 12.3 MB/s
 ///
-/// It draws only when stderr is a terminal and `TERM` is not `dumb`; otherwise it writes one plain line when a
-/// stage starts and one when it finishes, so logs and pipes stay readable. Redraws are throttled to about ten
+/// It draws only when stderr is a terminal and `TERM` is not `dumb`; otherwise it writes one plain line at the
+/// start, one when it finishes, and in between a stage's label at most every five seconds, so logs and pipes
+/// stay readable. Redraws are throttled to about ten
 /// a second, so callers may `update` as often as they like. Not thread-safe: drive it from one thread.
 final class ProgressBar {
     /// What the counts are: bytes (shown as kB/MB/GB, decimal) or items with a name (`12/100 prompts`).
@@ -42,7 +43,10 @@ final class ProgressBar {
         self.interactive = interactive ?? ProgressBar.stderrIsInteractive()
         started = ProgressBar.now()
         stageStarted = started
-        if !self.interactive { ProgressBar.write("\(label)…\n") }
+        if !self.interactive {
+            lastDraw = started
+            ProgressBar.write("\(label)…\n")
+        }
     }
 
     /// True when stderr is a terminal that understands carriage return and "erase line".
@@ -62,7 +66,12 @@ final class ProgressBar {
             stageStarted = now
             samples.removeAll()
             force = true
-            if !interactive { ProgressBar.write("\(label)…\n") }
+            // Without a terminal, stage lines are rationed (one per 5 s) so a 22-part pull logs a handful of
+            // lines, not forty.
+            if !interactive && now - lastDraw >= 5_000_000_000 {
+                lastDraw = now
+                ProgressBar.write("\(label)…\n")
+            }
         }
         if let total { self.total = total }
         self.completed = completed
