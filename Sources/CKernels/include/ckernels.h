@@ -1,5 +1,6 @@
 // CKernels: the hot quantized dot-product kernels of the engine (DESIGN.md §8).
-// Everything else in Limbic is Swift; each kernel here has a scalar Swift reference in Engine that tests compare with.
+// Everything else in Limbic is Swift; each kernel here has a scalar Swift reference in Engine
+// (Sources/Engine/Quant/ReferenceDot.swift) that the tests compare with.
 #ifndef LIMBIC_CKERNELS_H
 #define LIMBIC_CKERNELS_H
 
@@ -7,5 +8,27 @@
 
 /// Which instruction-set level the dispatcher picked on this CPU (0 scalar, 1 AVX2, 2 AVX-512 VNNI).
 int limbic_cpu_level(void);
+
+/// Activations of `tokens` tokens, already quantized by Engine's `QuantizedInput` (one of three formats):
+///  - 32-element blocks (for Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 weights): `q` int8 [tokens][cols], `d` scale [tokens][cols/32],
+///    `s` = d × Σq per block [tokens][cols/32] (llama.cpp's block_q8_1 `s`, kept as float);
+///  - 256-element blocks (K-quants, llama.cpp's block_q8_K): `q`, `d` [tokens][cols/256], `bsums` Σq per 16 [tokens][cols/16];
+///  - plain floats (F32/F16/BF16 weights): `f` [tokens][cols].
+typedef struct limbic_acts {
+    const int8_t *q;
+    const float *d;
+    const float *s;
+    const int16_t *bsums;
+    const float *f;
+    int64_t cols;
+    int64_t tokens;
+} limbic_acts;
+
+/// out[t * outStride + r] = dot(weight row r, token t) for r in [row0, row1), t in [0, tokens).
+/// `type` is ggml's type number; weight row r starts at w + r * rowBytes. `level` caps the instruction set
+/// (pass limbic_cpu_level() for the best); it is lowered to what the CPU supports.
+/// Returns 0, computing nothing, when no C kernel exists for this type at this level (the caller then uses Swift).
+int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int64_t row0, int64_t row1,
+                  const limbic_acts *x, float *out, int64_t outStride);
 
 #endif

@@ -1,0 +1,134 @@
+import GGUF
+
+/// One message of a conversation.
+public struct ChatMessage: Sendable, Equatable {
+    /// "system", "user", "assistant" (or "tool" where the template knows it).
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) {
+        self.role = role
+        self.content = content
+    }
+
+    public static func system(_ content: String) -> ChatMessage { ChatMessage(role: "system", content: content) }
+    public static func user(_ content: String) -> ChatMessage { ChatMessage(role: "user", content: content) }
+    public static func assistant(_ content: String) -> ChatMessage { ChatMessage(role: "assistant", content: content) }
+}
+
+/// A chat template family, recognised from the Jinja source in `tokenizer.chat_template` and rendered natively
+/// (we do not run Jinja). The output is byte for byte what the model's own template produces for plain messages.
+public enum ChatTemplate: Sendable, Equatable {
+    /// `<|im_start|>role\ncontent<|im_end|>\n`, generation prompt `<|im_start|>assistant\n` (SmolLM2, Qwen2.5…).
+    case chatml(ChatML)
+
+    /// Families we can render.
+    public static let supported = ["chatml"]
+
+    /// What a ChatML template does beyond the basic turn format.
+    public struct ChatML: Sendable, Equatable {
+        /// The system prompt the template inserts when the conversation does not start with a system message
+        /// (SmolLM2: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"; Qwen2.5: "You are
+        /// Qwen, created by Alibaba Cloud. You are a helpful assistant.").
+        public var defaultSystemPrompt: String?
+        /// Whether that default appears even for an empty conversation. SmolLM2's template inserts it inside the
+        /// message loop (`loop.first`), so it needs a first message; Qwen's writes it before the loop.
+        public var defaultSystemWithoutMessages: Bool
+        /// Qwen's template wraps "tool" messages as `<tool_response>` blocks inside a user turn.
+        public var toolResponses: Bool
+
+        public init(defaultSystemPrompt: String? = nil, defaultSystemWithoutMessages: Bool = false, toolResponses: Bool = false) {
+            self.defaultSystemPrompt = defaultSystemPrompt
+            self.defaultSystemWithoutMessages = defaultSystemWithoutMessages
+            self.toolResponses = toolResponses
+        }
+    }
+
+    /// Recognises the family of a Jinja chat template.
+    public init(template: String) throws {
+        if template.contains("<|im_start|>") {
+            let system = Self.literalSystemPrompt(in: template)
+            self = .chatml(ChatML(defaultSystemPrompt: system,
+                                  defaultSystemWithoutMessages: system != nil && !template.contains("loop.first and messages[0]"),
+                                  toolResponses: template.contains("<tool_response>")))
+        } else if template.contains("<start_of_turn>") {
+            throw TokenizerError.unsupportedChatTemplate(family: "gemma (<start_of_turn>)", supported: Self.supported)
+        } else {
+            let head = template.prefix(60).replacingOccurrences(of: "\n", with: " ")
+            throw TokenizerError.unsupportedChatTemplate(family: "\"\(head)…\"", supported: Self.supported)
+        }
+    }
+
+    /// The template of a GGUF file (`tokenizer.chat_template`).
+    public init(gguf: GGUFFile) throws {
+        guard let template = gguf["tokenizer.chat_template"]?.string else { throw TokenizerError.missingChatTemplate }
+        try self.init(template: template)
+    }
+
+    /// The prompt text for `messages`; with `addGenerationPrompt`, ends with the opening of an assistant turn.
+    /// Encode it with `parseSpecial: true` so the turn markers become their single tokens.
+    public func render(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
+        switch self {
+        case .chatml(let options):
+            return Self.renderChatML(messages, addGenerationPrompt: addGenerationPrompt, options)
+        }
+    }
+
+    private static func renderChatML(_ messages: [ChatMessage], addGenerationPrompt: Bool, _ o: ChatML) -> String {
+        var out = ""
+        if let system = o.defaultSystemPrompt, messages.first?.role != "system",
+           !messages.isEmpty || o.defaultSystemWithoutMessages {
+            out += "<|im_start|>system\n\(system)<|im_end|>\n"
+        }
+        for (i, m) in messages.enumerated() {
+            if o.toolResponses && m.role == "tool" {
+                // Consecutive tool results share one user turn.
+                if i == 0 || messages[i - 1].role != "tool" { out += "<|im_start|>user" }
+                out += "\n<tool_response>\n\(m.content)\n</tool_response>"
+                if i == messages.count - 1 || messages[i + 1].role != "tool" { out += "<|im_end|>\n" }
+            } else {
+                out += "<|im_start|>\(m.role)\n\(m.content)<|im_end|>\n"
+            }
+        }
+        if addGenerationPrompt { out += "<|im_start|>assistant\n" }
+        return out
+    }
+
+    /// The literal default system prompt a ChatML template writes, if it has one: the first
+    /// `<|im_start|>system` + newline + text + `<|im_end|>` whose text is a plain string literal (no quotes, no
+    /// Jinja), with Jinja string escapes undone.
+    static func literalSystemPrompt(in template: String) -> String? {
+        var rest = Substring(template)
+        while let start = rest.range(of: "<|im_start|>system") {
+            rest = rest[start.upperBound...]
+            var body = rest
+            if body.hasPrefix("\\n") { body = body.dropFirst(2) } else if body.hasPrefix("\n") { body = body.dropFirst() } else { continue }
+            guard let end = body.range(of: "<|im_end|>") else { return nil }
+            let text = body[..<end.lowerBound]
+            if text.isEmpty || text.contains("'") || text.contains("\"") || text.contains("{") || text.contains("}") { continue }
+            return unescapeJinja(String(text))
+        }
+        return nil
+    }
+
+    private static func unescapeJinja(_ s: String) -> String {
+        guard s.contains("\\") else { return s }
+        var out = ""
+        var escaping = false
+        for c in s {
+            if escaping {
+                switch c {
+                case "n": out.append("\n")
+                case "t": out.append("\t")
+                default: out.append(c)
+                }
+                escaping = false
+            } else if c == "\\" {
+                escaping = true
+            } else {
+                out.append(c)
+            }
+        }
+        return out
+    }
+}
