@@ -14,11 +14,12 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine"]),
+        .target(name: "Agent", dependencies: ["Engine", "Tokenizers"]),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Agent"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
-        .testTarget(name: "ModelTests", dependencies: ["Engine"]),
+        .testTarget(name: "ModelTests", exclude: ["Fixtures"]),
     ]
 )

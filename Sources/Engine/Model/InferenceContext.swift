@@ -70,6 +70,8 @@ public final class InferenceContext: @unchecked Sendable {
     let ws: Workspace
     /// (vocab × positions) logits of the last call, as requested.
     public internal(set) var logits: [Float] = []
+    /// The tokens in the cache, in order (`tokens.count == position`).
+    public private(set) var tokens: [Int] = []
 
     public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
         self.weights = weights
@@ -83,6 +85,7 @@ public final class InferenceContext: @unchecked Sendable {
         weights = parent.weights
         cache = parent.cache.fork()
         hooks = parent.hooks
+        tokens = parent.tokens
         pool = parent.pool
         ws = parent.ws
     }
@@ -96,7 +99,21 @@ public final class InferenceContext: @unchecked Sendable {
     public func fork() -> InferenceContext { InferenceContext(forking: self) }
 
     /// Forgets every token from `position` on.
-    public func rollback(to position: Int) { cache.rollback(to: position) }
+    public func rollback(to position: Int) {
+        cache.rollback(to: position)
+        tokens.removeSubrange(position...)
+    }
+
+    /// Rolls back to the longest common prefix of the cache and `newTokens`, and returns what remains to evaluate.
+    /// A chat re-renders the whole conversation each turn; this keeps the cache of what did not change.
+    public func reusePrefix(of newTokens: [Int]) -> [Int] {
+        var n = 0
+        while n < tokens.count, n < newTokens.count, tokens[n] == newTokens[n] { n += 1 }
+        // Re-evaluate at least the last token so the caller gets fresh logits.
+        if n == newTokens.count { n = max(0, n - 1) }
+        rollback(to: n)
+        return Array(newTokens[n...])
+    }
 
     /// Evaluates `tokens` at positions `position…` and returns the logits asked for
     /// (vocab floats for `.last`, vocab × tokens for `.all`, empty for `.none`).
@@ -116,6 +133,7 @@ public final class InferenceContext: @unchecked Sendable {
             let isLast = end == tokens.count
             let want: LogitsRequest = request == .all ? .all : (isLast ? request : .none)
             forward(tokens[start..<end], logits: want)
+            self.tokens += tokens[start..<end]
             if want != .none { out += logits }
             start = end
         }

@@ -37,13 +37,13 @@ public final class ModelWeights: @unchecked Sendable {
         func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
             let t = try file.requireTensor(name)
             guard t.dims == [cols, rows] else { throw EngineError.badTensorShape(tensor: name, dims: t.dims, expected: [cols, rows]) }
-            guard supportsMatmul(t.type) else { throw EngineError.unsupportedTensorType(tensor: name, type: t.type) }
+            guard supportsDot(t.type) else { throw EngineError.unsupportedTensorType(tensor: name, type: t.type) }
             return WeightMatrix(type: t.type, data: file.data(for: t).baseAddress!, rows: rows, cols: cols)
         }
         func vector(_ name: String, _ n: Int) throws -> [Float] {
             let t = try file.requireTensor(name)
             guard t.elementCount == n else { throw EngineError.badTensorShape(tensor: name, dims: t.dims, expected: [n]) }
-            guard supportsMatmul(t.type) else { throw EngineError.unsupportedTensorType(tensor: name, type: t.type) }
+            guard supportsDot(t.type) else { throw EngineError.unsupportedTensorType(tensor: name, type: t.type) }
             var out = [Float](repeating: 0, count: n)
             out.withUnsafeMutableBufferPointer { dequantizeRow(t.type, file.data(for: t).baseAddress!, $0.baseAddress!, count: n) }
             return out

@@ -1,0 +1,29 @@
+import GGUF
+import Tokenizers
+
+/// A model ready to run: the mapped file, its weights, tokenizer and chat template.
+public final class LanguageModel: @unchecked Sendable {
+    public let path: String
+    public let file: GGUFFile
+    public let weights: ModelWeights
+    public let tokenizer: Tokenizer
+    public var config: ModelConfig { weights.config }
+
+    /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
+    public init(path: String) throws {
+        self.path = path
+        file = try GGUFFile(path: path)
+        weights = try ModelWeights(file: file)
+        tokenizer = try Tokenizer(gguf: file)
+    }
+
+    /// The chat template family, detected from `tokenizer.chat_template` (throws for an unknown one).
+    public func chatTemplate() throws -> ChatTemplate {
+        try ChatTemplate(gguf: file)
+    }
+
+    /// A fresh context (KV cache and scratch) of `capacity` tokens, default 4096 or the model's limit if smaller.
+    public func makeContext(capacity: Int? = nil, threads: Int? = nil) -> InferenceContext {
+        InferenceContext(weights: weights, capacity: capacity ?? min(4096, config.contextLength), threads: threads)
+    }
+}

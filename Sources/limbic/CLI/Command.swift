@@ -1,0 +1,156 @@
+import Foundation
+
+/// One option of a command, declared once: parsing and `--help` are generated from it.
+struct OptionSpec {
+    /// Long name without dashes ("model"); `short` is an optional one-letter alias.
+    let name: String
+    var short: Character? = nil
+    /// Placeholder for the value ("M"); nil for a flag.
+    var value: String? = nil
+    let help: String
+    var repeatable = false
+    var defaultValue: String? = nil
+
+    static func flag(_ name: String, short: Character? = nil, _ help: String) -> OptionSpec {
+        OptionSpec(name: name, short: short, value: nil, help: help)
+    }
+    static func option(_ name: String, short: Character? = nil, _ value: String, _ help: String, default d: String? = nil, repeatable: Bool = false) -> OptionSpec {
+        OptionSpec(name: name, short: short, value: value, help: help, repeatable: repeatable, defaultValue: d)
+    }
+}
+
+/// A subcommand: declarations plus `run`. Logic lives in the libraries; commands parse, call and print.
+protocol Command {
+    static var name: String { get }
+    /// One line for the command list.
+    static var abstract: String { get }
+    /// The usage line after "limbic NAME".
+    static var usage: String { get }
+    /// Longer description (optional).
+    static var discussion: String { get }
+    static var options: [OptionSpec] { get }
+    static var examples: [String] { get }
+    /// Returns the exit code.
+    static func run(_ args: ParsedArguments) throws -> Int32
+}
+
+extension Command {
+    static var discussion: String { "" }
+}
+
+/// Exit codes, documented in `limbic --help`.
+enum ExitCode {
+    static let ok: Int32 = 0
+    static let error: Int32 = 1
+    static let usage: Int32 = 2
+    static let paused: Int32 = 3
+    static let interrupted: Int32 = 130
+}
+
+/// A mistake on the command line: exits 2 with a pointer to `--help`.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// The result of parsing one command's arguments.
+struct ParsedArguments {
+    let command: String
+    private(set) var values: [String: [String]] = [:]
+    private(set) var flags: Set<String> = []
+    private(set) var positionals: [String] = []
+
+    init(command: any Command.Type, arguments: [String]) throws {
+        self.command = command.name
+        let specs = command.options
+        func spec(_ token: String) throws -> OptionSpec {
+            if token.hasPrefix("--") {
+                let n = String(token.dropFirst(2))
+                if let s = specs.first(where: { $0.name == n }) { return s }
+            } else if token.count == 2, let c = token.last, let s = specs.first(where: { $0.short == c }) {
+                return s
+            }
+            let near = specs.map { "--" + $0.name }.filter { $0.hasPrefix(String(token.prefix(4))) }
+            throw UsageError("unknown option '\(token)'" + (near.isEmpty ? "" : "; did you mean \(near.joined(separator: " or "))?"))
+        }
+        var i = 0
+        var onlyPositionals = false
+        while i < arguments.count {
+            var token = arguments[i]
+            i += 1
+            if onlyPositionals || !token.hasPrefix("-") || token == "-" || Double(token) != nil {
+                positionals.append(token)
+                continue
+            }
+            if token == "--" { onlyPositionals = true; continue }
+            var inline: String? = nil
+            if token.hasPrefix("--"), let eq = token.firstIndex(of: "=") {
+                inline = String(token[token.index(after: eq)...])
+                token = String(token[..<eq])
+            }
+            let s = try spec(token)
+            if s.value == nil {
+                guard inline == nil else { throw UsageError("option --\(s.name) takes no value") }
+                flags.insert(s.name)
+                continue
+            }
+            let v: String
+            if let inline { v = inline } else {
+                guard i < arguments.count else { throw UsageError("option --\(s.name) needs a value (\(s.value!))") }
+                v = arguments[i]; i += 1
+            }
+            if !s.repeatable, values[s.name] != nil { throw UsageError("option --\(s.name) given twice") }
+            values[s.name, default: []].append(v)
+        }
+        for s in specs where values[s.name] == nil {
+            if let d = s.defaultValue { values[s.name] = [d] }
+        }
+    }
+
+    func flag(_ name: String) -> Bool { flags.contains(name) }
+    func string(_ name: String) -> String? { values[name]?.last }
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+
+    func int(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+        guard let s = string(name) else { return nil }
+        guard let v = Int(s) else { throw UsageError("--\(name) needs a whole number, got '\(s)'") }
+        if let range, !range.contains(v) { throw UsageError("--\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        return v
+    }
+
+    func double(_ name: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
+        guard let s = string(name) else { return nil }
+        guard let v = Double(s), v.isFinite else { throw UsageError("--\(name) needs a number, got '\(s)'") }
+        if let range, !range.contains(v) { throw UsageError("--\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        return v
+    }
+
+    /// Positional arguments joined by spaces, or nil when there are none.
+    var text: String? { positionals.isEmpty ? nil : positionals.joined(separator: " ") }
+}
+
+/// `--help` text generated from a command's declarations.
+func helpText(_ c: any Command.Type) -> String {
+    var s = "limbic \(c.name) — \(c.abstract)\n\nUsage: limbic \(c.name) \(c.usage)\n"
+    if !c.discussion.isEmpty { s += "\n" + c.discussion + "\n" }
+    let opts = c.options + [.flag("help", short: "h", "Show this help.")]
+    s += "\nOptions:\n"
+    let left = opts.map { o -> String in
+        var l = (o.short.map { "-\($0), " } ?? "    ") + "--" + o.name
+        if let v = o.value { l += " " + v }
+        return l
+    }
+    let width = min(34, (left.map(\.count).max() ?? 0) + 2)
+    for (l, o) in zip(left, opts) {
+        var help = o.help
+        if let d = o.defaultValue { help += " (default: \(d))" }
+        if o.repeatable { help += " Repeatable." }
+        let pad = l.count < width ? String(repeating: " ", count: width - l.count) : "\n  " + String(repeating: " ", count: width)
+        s += "  " + l + pad + help + "\n"
+    }
+    if !c.examples.isEmpty {
+        s += "\nExamples:\n" + c.examples.map { "  " + $0 }.joined(separator: "\n") + "\n"
+    }
+    s += "\nExit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted.\n"
+    return s
+}

@@ -1,0 +1,92 @@
+import Engine
+import Foundation
+
+/// Options shared by every command that runs a model.
+enum ModelOptions {
+    static let specs: [OptionSpec] = [
+        .option("model", short: "m", "M", "Model: a registry name (see 'limbic models list') or a .gguf path.", default: ModelRegistry.defaultName),
+        .option("threads", short: "t", "N", "Threads for the mat-muls (default: all cores)."),
+        .option("context", "N", "Context size in tokens (default: 4096, or the model's limit if smaller)."),
+    ]
+
+    /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
+    static func load(_ args: ParsedArguments) throws -> LanguageModel {
+        let name = args.string("model") ?? ModelRegistry.defaultName
+        let path = try resolve(name)
+        return try LanguageModel(path: path)
+    }
+
+    /// The path of a model, pulling it if it is a registry name not yet cached.
+    static func resolve(_ name: String) throws -> String {
+        let store = ModelStore()
+        var bar: ProgressBar? = nil   // created on the first report, so a cached model prints nothing
+        defer { bar?.finish() }
+        return try store.resolve(name) { p in
+            if bar == nil { bar = ProgressBar(label: p.label, total: p.totalBytes) }
+            bar?.update(p.completedBytes, total: p.totalBytes, label: p.label)
+        }
+    }
+
+    static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
+        let threads = try args.int("threads", in: 1...256)
+        let capacity = try args.int("context", in: 16...model.config.contextLength)
+        return model.makeContext(capacity: capacity, threads: threads)
+    }
+}
+
+/// Sampling flags shared by generate and chat.
+enum SamplingOptions {
+    static let specs: [OptionSpec] = [
+        .option("temp", "T", "Temperature; 0 is greedy.", default: "0.8"),
+        .option("top-k", "K", "Keep the K most likely tokens; 0 disables.", default: "40"),
+        .option("top-p", "P", "Keep the smallest set with probability ≥ P; 1 disables.", default: "0.95"),
+        .option("min-p", "P", "Drop tokens below P × the top probability; 0 disables.", default: "0.05"),
+        .option("repeat-penalty", "R", "Penalise tokens seen in the last 64; 1 disables.", default: "1.0"),
+        .option("seed", "S", "Random seed (same seed, same text).", default: "0"),
+        .option("max-tokens", short: "n", "N", "Stop after N generated tokens.", default: "512"),
+    ]
+
+    static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
+        var p = SamplingParameters()
+        p.temperature = Float(try args.double("temp", in: 0...100) ?? 0.8)
+        p.topK = try args.int("top-k", in: 0...1_000_000) ?? 40
+        p.topP = Float(try args.double("top-p", in: 0...1) ?? 0.95)
+        p.minP = Float(try args.double("min-p", in: 0...1) ?? 0.05)
+        p.repetitionPenalty = Float(try args.double("repeat-penalty", in: 0.01...100) ?? 1)
+        guard let seed = UInt64(args.string("seed") ?? "0") else { throw UsageError("--seed needs a non-negative whole number") }
+        p.seed = seed
+        return p
+    }
+
+    static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }
+}
+
+/// Peak resident memory of this process (VmHWM), in bytes.
+func peakRSSBytes() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
+}
+
+/// A JSON string literal (escaped), for hand-written JSON output with stable key order.
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
+        }
+    }
+    return out + "\""
+}
+
+/// A JSON number for a float (finite; NaN/inf become null).
+func jsonNumber(_ x: Double) -> String { x.isFinite ? String(format: "%.7g", x) : "null" }

@@ -1,0 +1,104 @@
+import Engine
+import Foundation
+import GGUF
+
+enum CaptureCommand: Command {
+    static let name = "capture"
+    static let abstract = "Read the residual stream at chosen layers while the model reads a text."
+    static let usage = "[--model M] --layers LIST|all [--positions last|all|A-B] (--norms [--json] | --out FILE.gguf) [TEXT | < stdin]"
+    static let discussion = """
+    Layer N is the residual stream at the output of block N after its residual add (llama.cpp's l_out-N, repeng's \
+    direction.N); 'embd' names the embedding input. --norms prints each layer's L2 norm at the last captured position; \
+    --out writes every captured row to a GGUF file (tensor 'l_out-N' of shape hidden × positions, plus 'positions').
+    """
+    static let options: [OptionSpec] = ModelOptions.specs + [
+        .option("layers", short: "l", "LIST", "Layers to read: all, or a list like 0,5,10-12 (embd for the embedding).", default: "all"),
+        .option("positions", "SEL", "Token positions: last, all, or A-B (absolute, inclusive).", default: "last"),
+        .flag("norms", "Print the L2 norm of each layer at the last captured position."),
+        .flag("json", "With --norms: print {\"layers\":[{\"layer\":N,\"norm\":…}]}."),
+        .option("out", short: "o", "FILE", "Write the captured rows to a GGUF file."),
+    ]
+    static let examples = [
+        "limbic capture --layers all --norms --json 'The capital of France is'",
+        "limbic capture --layers 10-14 --positions all --out acts.gguf 'I feel calm today.'",
+    ]
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        guard args.flag("norms") || args.string("out") != nil else { throw UsageError("choose --norms or --out FILE") }
+        let text = args.text ?? Terminal.readStdin()
+        let model = try ModelOptions.load(args)
+        let sites = try parseSites(args.string("layers") ?? "all", layerCount: model.config.layerCount)
+        let positions = try parsePositions(args.string("positions") ?? "last")
+        let ctx = try ModelOptions.context(model, args)
+        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let recorder = ActivationRecorder(width: model.config.hiddenSize, sites: Set(sites), reservePositions: positions == .last ? 1 : ids.count)
+        ctx.hooks.captureSites = Set(sites)
+        ctx.hooks.capturePositions = positions
+        ctx.hooks.sink = recorder
+        try ctx.evaluate(ids, logits: .none)
+        if args.flag("norms") {
+            let norms = sites.map { site -> (HookSite, Double) in
+                let row = recorder.lastRow(site) ?? []
+                return (site, row.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot())
+            }
+            if args.flag("json") {
+                let items = norms.map { "{\"layer\":\(layerNumber($0.0)),\"norm\":\(jsonNumber($0.1))}" }
+                Terminal.out("{\"tokens\":\(ids.count),\"layers\":[" + items.joined(separator: ",") + "]}\n")
+            } else {
+                for (s, n) in norms { Terminal.out(String(format: "%-10@ %12.4f\n", s.description, n)) }
+            }
+        }
+        if let out = args.string("out") {
+            var w = GGUFWriter()
+            w.set("general.architecture", "limbic.capture")
+            w.set("capture.model", URL(fileURLWithPath: model.path).lastPathComponent)
+            w.set("capture.text", text)
+            w.set("capture.tokens", .array(.int32, ids.map { .int32(Int32($0)) }))
+            for s in sites {
+                let rows = recorder.rows[s] ?? []
+                guard !rows.isEmpty else { continue }
+                w.addTensor(s.description, dims: [model.config.hiddenSize, rows.count / model.config.hiddenSize], floats: rows)
+            }
+            if let first = sites.first, let pos = recorder.positions[first] {
+                w.addTensor("positions", dims: [pos.count], floats: pos.map(Float.init))
+            }
+            try w.write(to: out)
+            Terminal.note("wrote \(sites.count) sites × \(recorder.positions[sites[0]]?.count ?? 0) positions to \(out)")
+        }
+        return ExitCode.ok
+    }
+
+    static func layerNumber(_ s: HookSite) -> Int {
+        if case .layer(let n) = s { return n }
+        return -1
+    }
+
+    /// "all", "embd", "3", "0,5,10-12".
+    static func parseSites(_ spec: String, layerCount: Int) throws -> [HookSite] {
+        if spec == "all" { return (0..<layerCount).map { .layer($0) } }
+        var out: [HookSite] = []
+        for part in spec.split(separator: ",") {
+            if part == "embd" { out.append(.embedding); continue }
+            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+            guard (ends.count == 1 || ends.count == 2), let lo = ends.first!, let hi = ends.last!, lo <= hi else {
+                throw UsageError("--layers: cannot read '\(part)' (use all, embd, N or A-B)")
+            }
+            guard lo >= 0, hi < layerCount else { throw UsageError("--layers: \(part) is outside 0-\(layerCount - 1)") }
+            out += (lo...hi).map { .layer($0) }
+        }
+        return out
+    }
+
+    static func parsePositions(_ spec: String) throws -> PositionSelector {
+        switch spec {
+        case "last": return .last
+        case "all": return .all
+        default:
+            let ends = spec.split(separator: "-").map { Int($0) }
+            guard ends.count == 2, let lo = ends[0], let hi = ends[1], lo >= 0, lo <= hi else {
+                throw UsageError("--positions: use last, all or A-B, got '\(spec)'")
+            }
+            return .range(lo..<(hi + 1))
+        }
+    }
+}

