@@ -153,9 +153,9 @@ private struct Scan {
             var spaces = 0
             while cls(pos + spaces, end).contains(.whitespace) { spaces += 1 }
             // `\s+(?!\S)`: a run of two or more followed by a character gives up its last one, which then starts
-            // the next word (" world"). Why `> 1`: llama.cpp's matcher tests this, so a single space before a
-            // non-letter (" 1" cannot happen here, but "\t!" can) falls to `\s+` and stands alone — the same result
-            // a regex engine gets by backtracking.
+            // the next word ("a  b" → "a", " ", " b"). A single whitespace before a character ("\t!") matches
+            // nothing in GPT-2's regex; llama.cpp's matcher makes it a word of its own, as the gap between two
+            // regex matches would be.
             if spaces > 1 && value(pos + spaces, end) != Self.outside {
                 pos += spaces - 1; ends.append(pos); continue
             }
