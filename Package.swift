@@ -18,7 +18,7 @@ let package = Package(
         .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Agent"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", exclude: ["Fixtures"]),
     ]

@@ -29,7 +29,7 @@ struct ChatTemplateTests {
 @Suite(.tags(.model))
 struct ModelChatTemplateTests {
     @Test func smolLM2() throws {
-        let template = try ChatTemplate(gguf: TestModels.open(TestModels.smolLM2File))
+        let template = try ChatTemplate(gguf: TestModels.open(TestModels.smolLM2Name))
         let system = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"
         #expect(template == .chatml(.init(defaultSystemPrompt: "You are a helpful AI assistant named SmolLM, trained by Hugging Face")))
         #expect(template.render([.user("How are you?")], addGenerationPrompt: true)
@@ -41,7 +41,7 @@ struct ModelChatTemplateTests {
     }
 
     @Test func qwen25() throws {
-        let template = try ChatTemplate(gguf: TestModels.open(TestModels.qwen25File))
+        let template = try ChatTemplate(gguf: TestModels.open(TestModels.qwen25Name))
         let system = "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n"
         #expect(template.render([.user("How are you?")], addGenerationPrompt: true)
             == system + "<|im_start|>user\nHow are you?<|im_end|>\n<|im_start|>assistant\n")
@@ -57,7 +57,7 @@ struct ModelChatTemplateTests {
 
     @Test func renderedChatMLEncodesToTurnMarkers() throws {
         let tokenizer = try TestModels.smolLM2.get()
-        let template = try ChatTemplate(gguf: TestModels.open(TestModels.smolLM2File))
+        let template = try ChatTemplate(gguf: TestModels.open(TestModels.smolLM2Name))
         let ids = tokenizer.encode(template.render([.system("S"), .user("How are you feeling today?")], addGenerationPrompt: true))
         // The user turn and generation prompt are the golden ChatML case's ids.
         let golden = Golden.smollm2.first { $0.name == "chatml_user_assistant" }!.ids

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import GGUF
 import Testing
@@ -8,36 +9,42 @@ extension Tag {
     @Tag static var model: Self
 }
 
-/// The model files the tagged tests read, found the way the CLI finds its cache.
+/// The model files the tagged tests read, from the same cache the CLI uses. A model not yet cached is fetched
+/// with the release-built `limbic` (hashing a 1 GB file in a debug build would take minutes); the store's lock
+/// keeps concurrent pulls from other test processes safe.
 enum TestModels {
-    static let smolLM2File = "SmolLM2-135M-Instruct.Q4_1.gguf"
-    static let qwen25File = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    static let smolLM2Name = "smollm2-135m-instruct"
+    static let qwen25Name = "qwen2.5-coder-1.5b-instruct"
 
-    static var directory: String {
-        let env = ProcessInfo.processInfo.environment
-        let home = env["LIMBIC_HOME"] ?? (NSHomeDirectory() + "/.cache/limbic")
-        return home + "/models"
-    }
-
-    /// Opens a model, or throws a message saying where it was looked for.
-    static func open(_ file: String) throws -> GGUFFile {
-        let path = directory + "/" + file
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw MissingModel(path: path)
+    /// Opens a registry model, pulling it first if needed.
+    static func open(_ name: String) throws -> GGUFFile {
+        let store = ModelStore()
+        guard let spec = ModelRegistry.spec(named: name) else { throw MissingModel(detail: "unknown model \(name)") }
+        if !store.isInstalled(spec) {
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let binary = ProcessInfo.processInfo.environment["LIMBIC_BIN"] ?? root.appendingPathComponent(".build/release/limbic").path
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw MissingModel(detail: "\(store.modelPath(spec)) is not cached and there is no release binary at \(binary) to fetch it: run 'swift build -c release --product limbic' first")
+            }
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["models", "pull", name]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { throw MissingModel(detail: "'limbic models pull \(name)' failed (exit \(p.terminationStatus))") }
         }
-        return try GGUFFile(path: path)
+        return try GGUFFile(path: store.modelPath(spec))
     }
 
     struct MissingModel: Error, CustomStringConvertible {
-        let path: String
-        var description: String {
-            "model file not found: \(path) — set LIMBIC_HOME or fetch the model (`limbic models pull`) before running tests tagged .model"
-        }
+        let detail: String
+        var description: String { "model not available: \(detail)" }
     }
 
     /// Loaded once per test process: building the Qwen vocabulary (152k tokens, 151k merges) takes a moment.
-    static let smolLM2: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(smolLM2File)) }
-    static let qwen25: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(qwen25File)) }
+    static let smolLM2: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(smolLM2Name)) }
+    static let qwen25: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(qwen25Name)) }
 }
 
 extension Result where Failure == any Error {

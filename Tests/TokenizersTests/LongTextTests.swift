@@ -2,10 +2,9 @@ import Foundation
 import Testing
 @testable import Tokenizers
 
-/// Encoding speed on 10,000 words. The bound is loose so the debug build passes; run it in release for the
-/// figure that matters: `swift test -c release -Xswiftc -enable-testing --filter ThroughputTests`.
+/// Long inputs: 10,000 words of prose and of unique words encode and decode back exactly.
 @Suite(.tags(.model))
-struct ThroughputTests {
+struct LongTextTests {
     /// Prose-like text: common words repeat (as in real prompts), with punctuation, numbers and newlines.
     static func prose(words: Int) -> String {
         let vocabulary = ("the of and to in is that it was for on are as with his they at be this from have or by one had "
@@ -39,27 +38,14 @@ struct ThroughputTests {
         return words.joined(separator: " ")
     }
 
+    /// Ten thousand words round-trip exactly (speed is measured outside tests; see the closing notes).
     @Test(arguments: ["smollm2", "qwen2.5"])
-    func tenThousandWords(model: String) throws {
+    func tenThousandWordsRoundTrip(model: String) throws {
         let tokenizer = try (model == "smollm2" ? TestModels.smolLM2 : TestModels.qwen25).get()
-        for (label, text) in [("prose", Self.prose(words: 10_000)), ("unique", Self.uniqueWords(10_000))] {
-            let start = Date()
+        for text in [Self.prose(words: 10_000), Self.uniqueWords(10_000)] {
             let ids = tokenizer.encode(text, addSpecial: false)
-            let seconds = Date().timeIntervalSince(start)
-            print("encode \(model) \(label): 10000 words, \(text.utf8.count) bytes → \(ids.count) tokens in "
-                + String(format: "%.3f s (%.0f tokens/s)", seconds, Double(ids.count) / seconds))
+            #expect(ids.count > 10_000)
             #expect(tokenizer.decode(ids) == text)
-            #expect(seconds < 20)
-        }
-    }
-
-    /// Building the tokenizer from an open file (vocabulary index, merge table, pieces).
-    @Test func loadTime() throws {
-        for file in [TestModels.smolLM2File, TestModels.qwen25File] {
-            let gguf = try TestModels.open(file)
-            let start = Date()
-            let tokenizer = try Tokenizer(gguf: gguf)
-            print("load \(file): \(tokenizer.vocabularySize) tokens in " + String(format: "%.3f s", Date().timeIntervalSince(start)))
         }
     }
 }

@@ -1,0 +1,112 @@
+import Testing
+@testable import Engine
+
+/// Capture and steering at the hook sites (DESIGN.md: "layer N" = output of block N after its residual add).
+struct HookTests {
+    let tokens = [3, 17, 5, 22, 9, 31, 0, 12]
+    let allLayers = Set((0..<TinyModel.layers).map { HookSite.layer($0) })
+
+    func capture(_ w: ModelWeights, _ tokens: [Int], steering: [Steering] = [], sites: Set<HookSite>? = nil,
+                 positions: PositionSelector = .all) throws -> (Rows, [Float]) {
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        let rows = Rows()
+        ctx.hooks.sink = rows
+        ctx.hooks.captureSites = sites ?? allLayers.union([.embedding])
+        ctx.hooks.capturePositions = positions
+        ctx.hooks.steering = steering
+        let logits = try ctx.evaluate(tokens, logits: .all)
+        return (rows, logits)
+    }
+
+    @Test func captureEqualsRecomputation() throws {
+        let w = try TinyModel.weights()
+        let (rows, _) = try capture(w, tokens)
+        // Position p's residual depends only on tokens 0...p: recompute each prefix alone and read its last row.
+        for p in [0, 3, tokens.count - 1] {
+            let (alone, _) = try capture(w, Array(tokens[...p]), positions: .last)
+            for site in allLayers {
+                let a = rows.rows[site]![p]!, b = alone.rows[site]![p]!
+                #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }, "\(site) at \(p)")
+            }
+        }
+        #expect(rows.rows[.layer(0)]!.count == tokens.count)
+    }
+
+    @Test func captureDuringDecodeStreamsEachToken() throws {
+        let w = try TinyModel.weights()
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        let rows = Rows()
+        ctx.hooks.sink = rows
+        ctx.hooks.captureSites = [.layer(2)]
+        ctx.hooks.capturePositions = .last
+        try ctx.evaluate(Array(tokens[..<5]))
+        #expect(Array(rows.rows[.layer(2)]!.keys) == [4])
+        try ctx.evaluate([7])
+        #expect(Set(rows.rows[.layer(2)]!.keys) == [4, 5])
+    }
+
+    @Test func zeroOrAbsentVectorLeavesLogitsBitIdentical() throws {
+        let w = try TinyModel.weights()
+        let (_, plain) = try capture(w, tokens, sites: [])
+        let zero = Steering(site: .layer(1), vector: [Float](repeating: 0, count: TinyModel.hidden), strength: 5)
+        let (_, steered) = try capture(w, tokens, steering: [zero], sites: [])
+        #expect(plain == steered)
+    }
+
+    @Test func steeringChangesNothingBeforeItsRange() throws {
+        let w = try TinyModel.weights()
+        var rng = SplitMix64(seed: 3)
+        let v = (0..<TinyModel.hidden).map { _ in Float(rng.next() % 1000) / 500 - 1 }
+        let s = Steering(site: .layer(0), vector: v, strength: 2, positions: .range(4..<6))
+        let (plain, plainLogits) = try capture(w, tokens)
+        let (steered, steeredLogits) = try capture(w, tokens, steering: [s])
+        let V = TinyModel.vocab
+        #expect(Array(plainLogits[..<(4 * V)]) == Array(steeredLogits[..<(4 * V)]))
+        #expect(Array(plainLogits[(4 * V)...]) != Array(steeredLogits[(4 * V)...]))
+        // At the steered layer: exactly the vector added on positions 4 and 5, nothing elsewhere.
+        for p in 0..<tokens.count {
+            let a = plain.rows[.layer(0)]![p]!, b = steered.rows[.layer(0)]![p]!
+            let expected = (4..<6).contains(p) ? zip(a, v).map { $0 + 2 * $1 } : a
+            #expect(zip(b, expected).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($1)) }, "position \(p)")
+        }
+        // Later layers: unchanged before position 4.
+        for p in 0..<4 { #expect(plain.rows[.layer(2)]![p]! == steered.rows[.layer(2)]![p]!) }
+    }
+
+    @Test func normPreservingSteeringKeepsTheNorm() throws {
+        let w = try TinyModel.weights()
+        let v = [Float](repeating: 1, count: TinyModel.hidden)
+        let s = Steering(site: .layer(1), vector: v, strength: 3, normPreserving: true)
+        let (plain, _) = try capture(w, tokens)
+        let (steered, _) = try capture(w, tokens, steering: [s])
+        for p in 0..<tokens.count {
+            let a = plain.rows[.layer(1)]![p]!, b = steered.rows[.layer(1)]![p]!
+            let na = a.reduce(0) { $0 + $1 * $1 }.squareRoot(), nb = b.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            #expect(abs(na - nb) <= 1e-4 * na)
+            #expect(a != b)
+        }
+    }
+
+    @Test func steeringWhileFillingAPrefixIsBakedIntoTheCache() throws {
+        let w = try TinyModel.weights()
+        let v = [Float](repeating: 0.5, count: TinyModel.hidden)
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        ctx.hooks.steering = [Steering(site: .layer(0), vector: v, strength: 4)]
+        try ctx.evaluate(tokens)
+        ctx.hooks.steering = []
+        let afterSteeredPrefix = try ctx.evaluate([1])
+        let clean = InferenceContext(weights: w, capacity: 64)
+        try clean.evaluate(tokens)
+        #expect(try clean.evaluate([1]) != afterSteeredPrefix)
+    }
+
+    @Test func embeddingSiteIsTheTokenRow() throws {
+        let w = try TinyModel.weights()
+        let (rows, _) = try capture(w, [5], sites: [.embedding])
+        var expected = [Float](repeating: 0, count: TinyModel.hidden)
+        expected.withUnsafeMutableBufferPointer {
+            dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.data + 5 * w.tokenEmbedding.rowBytes, $0.baseAddress!, count: TinyModel.hidden)
+        }
+        #expect(rows.rows[.embedding]![0]! == expected)
+    }
+}
