@@ -20,6 +20,6 @@ let package = Package(
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
-        .testTarget(name: "ModelTests", exclude: ["Fixtures"]),
+        .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]
 )

@@ -8,6 +8,7 @@ public final class LanguageModel: @unchecked Sendable {
     public let weights: ModelWeights
     public let tokenizer: Tokenizer
     public var config: ModelConfig { weights.config }
+    private let normsCache = Box<[Float]?>(nil)
 
     /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
     public init(path: String) throws {
@@ -22,8 +23,23 @@ public final class LanguageModel: @unchecked Sendable {
         try ChatTemplate(gguf: file)
     }
 
+    /// Mean residual-stream norm per layer on ordinary text (measured once, on first use): the unit of relative
+    /// steering strength. See `ResidualNorms`.
+    public func meanResidualNorms() throws -> [Float] {
+        if let n = normsCache.value { return n }
+        let n = try ResidualNorms.measure(weights, tokenize: { self.tokenizer.encode($0, addSpecial: true, parseSpecial: false) })
+        normsCache.value = n
+        return n
+    }
+
     /// A fresh context (KV cache and scratch) of `capacity` tokens, default 4096 or the model's limit if smaller.
     public func makeContext(capacity: Int? = nil, threads: Int? = nil) -> InferenceContext {
         InferenceContext(weights: weights, capacity: capacity ?? min(4096, config.contextLength), threads: threads)
     }
+}
+
+/// A mutable cell inside an immutable object (for values computed lazily once).
+final class Box<T>: @unchecked Sendable {
+    var value: T
+    init(_ value: T) { self.value = value }
 }

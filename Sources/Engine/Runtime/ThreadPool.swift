@@ -59,8 +59,8 @@ private final class PoolState: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let cond = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var workers: [pthread_t] = []
-    /// Spin iterations before a worker sleeps (roughly a millisecond).
-    private static let spinLimit = 200_000
+    /// Wait iterations before a worker sleeps on the condition variable (a few milliseconds).
+    static let spinLimit = 20_000
 
     init(threads: Int) {
         threadCount = threads
@@ -106,7 +106,8 @@ private final class PoolState: @unchecked Sendable {
             }
             work()
             let workers = threadCount - 1
-            while finished.load(ordering: .acquiring) < workers { spinHint() }
+            var spins = 0
+            while finished.load(ordering: .acquiring) < workers { spins += 1; PoolState.backOff(spins) }
             job = nil
         }
     }
@@ -126,7 +127,7 @@ private final class PoolState: @unchecked Sendable {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {
                 spins += 1
-                if spins < PoolState.spinLimit { spinHint(); continue }
+                if spins < PoolState.spinLimit { PoolState.backOff(spins); continue }
                 pthread_mutex_lock(mutex)
                 sleepers.add(1, ordering: .sequentiallyConsistent)
                 while generation.load(ordering: .sequentiallyConsistent) == seen { pthread_cond_wait(cond, mutex) }
@@ -140,10 +141,10 @@ private final class PoolState: @unchecked Sendable {
         }
     }
 
-    @inline(__always) private func spinHint() {
-        #if arch(x86_64) || arch(i386)
-        _ = 0   // a plain load loop; the C target's pause hint is not needed for correctness
-        #endif
+    /// Busy-waits briefly, then yields the core: when other processes hold a core, the thread we wait for may
+    /// be descheduled, and spinning through our whole time slice would stall the region for milliseconds.
+    @inline(__always) static func backOff(_ spins: Int) {
+        if spins > 256 { sched_yield() }
     }
 }
 

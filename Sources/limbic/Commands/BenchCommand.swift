@@ -4,21 +4,25 @@ import Foundation
 enum BenchCommand: Command {
     static let name = "bench"
     static let abstract = "Measure prefill and decode speed (tokens/s, median of runs) and peak memory."
-    static let usage = "[--model M] [--threads N] [--prompt-tokens 512] [--gen-tokens 128] [--runs 3] [--json]"
+    static let usage = "[--model M] [--threads N] [--prompt-tokens 512] [--gen-tokens 128] [--runs 3] [--capture all|LIST] [--steer SPEC] [--json]"
     static let discussion = """
     Like llama-bench: prefill evaluates --prompt-tokens tokens in one call on an empty context (pp); decode evaluates \
     --gen-tokens tokens one at a time from an empty context, with logits each step (tg). Compare with llama.cpp at the \
-    same thread count.
+    same thread count. --capture copies every chosen layer's residual row of every token into preallocated memory (as \
+    the monitor does); --steer adds control vectors; both measure what the hooks cost.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("prompt-tokens", "N", "Tokens in the prefill test; 0 skips it.", default: "512"),
         .option("gen-tokens", "N", "Tokens in the decode test; 0 skips it.", default: "128"),
         .option("runs", "N", "Repetitions; the median is reported.", default: "3"),
+        .option("capture", "LIST", "Capture these layers while running: all, or a list like 0,5,10-12."),
+        SteerOptions.spec,
         .flag("json", "Print {\"prefill_tok_s\":…,\"decode_tok_s\":…,\"threads\":…,\"rss_bytes\":…}."),
     ]
     static let examples = [
         "limbic bench",
         "limbic bench --model qwen2.5-coder-1.5b-instruct --threads 2 --prompt-tokens 128 --gen-tokens 32 --json",
+        "limbic bench --capture all --gen-tokens 128 --prompt-tokens 0",
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -35,6 +39,15 @@ enum BenchCommand: Command {
         let vocab = model.config.vocabSize
         let prompt = (0..<pp).map { _ in Int(rng.next() % UInt64(vocab)) }
         let ctx = model.makeContext(capacity: capacity, threads: threads)
+        ctx.hooks.steering = try SteerOptions.steering(args, model: model)
+        var sink: CopySink? = nil
+        if let list = args.string("capture") {
+            let sites = try CaptureCommand.parseSites(list, layerCount: model.config.layerCount)
+            sink = CopySink(width: model.config.hiddenSize, rows: sites.count * max(pp, 1))
+            ctx.hooks.captureSites = Set(sites)
+            ctx.hooks.capturePositions = .all
+            ctx.hooks.sink = sink
+        }
         var ppRates: [Double] = [], tgRates: [Double] = []
         let bar = ProgressBar(label: "bench", total: Int64(runs), unit: .items("runs"))
         for run in 0...runs {   // run 0 warms up (page faults of the mapping, caches) and is not counted
@@ -57,10 +70,11 @@ enum BenchCommand: Command {
             }
         }
         bar.finish()
+        withExtendedLifetime(sink) {}
         func median(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.sorted()[x.count / 2] }
         let rss = peakRSSBytes()
         if args.flag("json") {
-            Terminal.out("{\"model\":\(jsonString(URL(fileURLWithPath: model.path).lastPathComponent)),\"prefill_tok_s\":\(jsonNumber(median(ppRates))),\"decode_tok_s\":\(jsonNumber(median(tgRates))),\"threads\":\(threads),\"prompt_tokens\":\(pp),\"gen_tokens\":\(tg),\"rss_bytes\":\(rss)}\n")
+            Terminal.out("{\"model\":\(jsonString(URL(fileURLWithPath: model.path).lastPathComponent)),\"capture\":\(jsonString(args.string("capture") ?? "")),\"steer\":\(ctx.hooks.steering.count),\"prefill_tok_s\":\(jsonNumber(median(ppRates))),\"decode_tok_s\":\(jsonNumber(median(tgRates))),\"threads\":\(threads),\"prompt_tokens\":\(pp),\"gen_tokens\":\(tg),\"rss_bytes\":\(rss)}\n")
         } else {
             let name = URL(fileURLWithPath: model.path).lastPathComponent
             let file = model.file.fileSize
@@ -71,5 +85,26 @@ enum BenchCommand: Command {
                                 Double(rss) / 1048576, Double(file) / 1048576, Double(ctx.cache.bytes) / 1048576))
         }
         return ExitCode.ok
+    }
+}
+
+/// Copies each captured row into preallocated memory, wrapping around: what a monitor pays per token, without
+/// allocation.
+final class CopySink: ActivationSink {
+    private var buffer: [Float]
+    private let width: Int
+    private var next = 0
+
+    init(width: Int, rows: Int) {
+        self.width = width
+        buffer = [Float](repeating: 0, count: width * max(rows, 1))
+    }
+
+    func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
+        if next + width > buffer.count { next = 0 }
+        buffer.withUnsafeMutableBufferPointer { b in
+            (b.baseAddress! + next).update(from: row.baseAddress!, count: width)
+        }
+        next += width
     }
 }

@@ -9,12 +9,14 @@ enum GenerateCommand: Command {
     static let discussion = "Without --chat the prompt is raw text (special tokens parsed). With --chat it is sent as one user message through the model's chat template."
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("prompt", short: "p", "P", "The prompt (default: read stdin)."),
+        SteerOptions.spec,
         .flag("chat", "Wrap the prompt in the chat template as a user message."),
         .flag("stats", "Print token counts and speeds to stderr at the end."),
     ] + SamplingOptions.specs
     static let examples = [
         "limbic generate --prompt 'Once upon a time' --max-tokens 40",
         "echo 'Write a haiku about rain.' | limbic generate --chat --temp 0",
+        "limbic generate --chat --steer happy.gguf:4@10-14 --prompt 'How was your day?'",
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -23,6 +25,7 @@ enum GenerateCommand: Command {
         let maxTokens = try SamplingOptions.maxTokens(args)
         let model = try ModelOptions.load(args)
         let ctx = try ModelOptions.context(model, args)
+        ctx.hooks.steering = try SteerOptions.steering(args, model: model)
         let text = args.flag("chat")
             ? try model.chatTemplate().render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
             : prompt

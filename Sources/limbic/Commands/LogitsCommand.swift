@@ -7,12 +7,14 @@ enum LogitsCommand: Command {
     static let usage = "[--model M] [--top K] [--json] [TEXT | < stdin]"
     static let discussion = "The raw text is tokenized with special tokens parsed and BOS as the model says, then evaluated in one pass."
     static let options: [OptionSpec] = ModelOptions.specs + [
+        SteerOptions.spec,
         .option("top", short: "k", "K", "How many of the highest logits to print.", default: "10"),
         .flag("json", "Print {\"tokens\":[…],\"top\":[{\"id\":…,\"logit\":…,\"logprob\":…,\"piece\":\"…\"}]}."),
     ]
     static let examples = [
         "limbic logits 'The capital of France is'",
         "limbic logits --json --top 5 '<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n'",
+        "limbic logits --steer calm.gguf:0.08n@13 'Today I feel'",
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -20,6 +22,7 @@ enum LogitsCommand: Command {
         let k = try args.int("top", in: 1...1000) ?? 10
         let model = try ModelOptions.load(args)
         let ctx = try ModelOptions.context(model, args)
+        ctx.hooks.steering = try SteerOptions.steering(args, model: model)
         let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let logits = try ctx.evaluate(ids)
         let lse = Sampler.logSumExp(logits)

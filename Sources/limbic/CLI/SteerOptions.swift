@@ -1,0 +1,85 @@
+import Engine
+import Foundation
+
+/// `--steer FILE[:STRENGTH][@LAYERS][#A-B]`, shared by logits, generate and bench.
+enum SteerOptions {
+    static let spec = OptionSpec.option("steer", "SPEC", """
+        Add a control vector while running: FILE[:STRENGTH][@LAYERS][#A-B]. STRENGTH multiplies the direction \
+        (default 1); with a trailing 'n' it is a fraction of the mean residual norm at each layer (0.08n). \
+        @LAYERS picks layers of the file (e.g. @10-14); #A-B limits it to token positions A..B (#A- for A on).
+        """, repeatable: true)
+
+    struct Parsed: Equatable {
+        var path: String
+        var strength: Float = 1
+        var relative = false
+        var layers: [Int]? = nil
+        var positions: PositionSelector = .all
+    }
+
+    /// Parses one spec; suffixes are taken from the right so a path may contain ':' '@' or '#' elsewhere.
+    static func parse(_ spec: String) throws -> Parsed {
+        var rest = spec
+        var p = Parsed(path: "")
+        if let i = rest.lastIndex(of: "#") {
+            let r = String(rest[rest.index(after: i)...])
+            let ends = r.split(separator: "-", omittingEmptySubsequences: false)
+            guard ends.count == 2, let lo = Int(ends[0]), lo >= 0, ends[1].isEmpty || Int(ends[1]) != nil else {
+                throw UsageError("--steer \(spec): positions must be #A-B or #A- (got #\(r))")
+            }
+            let hi = ends[1].isEmpty ? Int.max : Int(ends[1])! + 1
+            guard hi > lo else { throw UsageError("--steer \(spec): empty position range #\(r)") }
+            p.positions = .range(lo..<hi)
+            rest = String(rest[..<i])
+        }
+        if let i = rest.lastIndex(of: "@") {
+            let r = String(rest[rest.index(after: i)...])
+            var layers: [Int] = []
+            for part in r.split(separator: ",") {
+                let ends = part.split(separator: "-").map { Int($0) }
+                guard (1...2).contains(ends.count), let lo = ends.first!, let hi = ends.last!, lo >= 0, lo <= hi else {
+                    throw UsageError("--steer \(spec): layers must look like @13 or @10-14 or @2,5 (got @\(r))")
+                }
+                layers += Array(lo...hi)
+            }
+            p.layers = layers
+            rest = String(rest[..<i])
+        }
+        if let i = rest.lastIndex(of: ":") {
+            var r = String(rest[rest.index(after: i)...])
+            if r.hasSuffix("n") { p.relative = true; r.removeLast() }
+            guard let s = Float(r), s.isFinite else { throw UsageError("--steer \(spec): strength '\(r)' is not a number") }
+            p.strength = s
+            rest = String(rest[..<i])
+        }
+        guard !rest.isEmpty else { throw UsageError("--steer \(spec): no file") }
+        p.path = rest
+        return p
+    }
+
+    /// Loads every `--steer` and turns it into engine steering on this model.
+    static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
+        var out: [Steering] = []
+        for spec in args.all("steer") {
+            let p = try parse(spec)
+            guard FileManager.default.fileExists(atPath: p.path) else { throw UsageError("--steer: no such file '\(p.path)'") }
+            let cv = try ControlVector(path: p.path)
+            let c = model.config
+            guard cv.width == c.hiddenSize else {
+                throw UsageError("--steer \(p.path): directions have \(cv.width) values but \(URL(fileURLWithPath: model.path).lastPathComponent) has hidden size \(c.hiddenSize)")
+            }
+            if !cv.modelHint.isEmpty, cv.modelHint != c.architecture {
+                Terminal.note("limbic: warning: \(p.path) was made for '\(cv.modelHint)', this model is '\(c.architecture)'")
+            }
+            let layers = p.layers ?? cv.layers
+            let norms = p.relative ? try model.meanResidualNorms() : []
+            for l in layers {
+                guard l < c.layerCount else { throw UsageError("--steer \(spec): layer \(l) is outside 0-\(c.layerCount - 1)") }
+                guard let v = cv.directions[l] else { throw UsageError("--steer \(spec): \(p.path) has no direction for layer \(l) (it has \(cv.layers.map(String.init).joined(separator: ",")))") }
+                let strength = p.relative ? p.strength * norms[l] : p.strength
+                out.append(Steering(site: .layer(l), vector: v, strength: strength, positions: p.positions))
+            }
+        }
+        return out
+    }
+}

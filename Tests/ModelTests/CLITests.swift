@@ -1,0 +1,105 @@
+import Foundation
+import GGUF
+import Testing
+
+/// The command line as a user meets it, on the real default model.
+@Suite(.tags(.model))
+struct CLITests {
+    static let model = "smollm2-135m-instruct"
+    let prompt = "The capital of France is"
+
+    func tempPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("limbic-\(UUID())-\(name)").path
+    }
+
+    func topLogits(_ extra: [String]) throws -> [[String: Any]] {
+        _ = try Limbic.ensureModel(Self.model)
+        let out = try Limbic.json(["logits", "--json", "--top", "5", "--threads", "1"] + extra, input: prompt)
+        return out["top"] as? [[String: Any]] ?? []
+    }
+
+    /// A deterministic direction of SmolLM2's width (576) at layers 5 and 10, written as a control vector.
+    func controlVector() throws -> String {
+        var w = GGUFWriter()
+        w.set("general.architecture", "controlvector")
+        w.set("controlvector.model_hint", "llama")
+        w.set("controlvector.layer_count", .uint32(2))
+        for layer in [5, 10] {
+            w.addTensor("direction.\(layer)", dims: [576], floats: (0..<576).map { Float(($0 * 37 + layer) % 11) / 11 - 0.45 })
+        }
+        let path = tempPath("cv.gguf")
+        try w.write(to: path)
+        return path
+    }
+
+    @Test func steeringThroughTheCommandLine() throws {
+        let cv = try controlVector()
+        defer { try? FileManager.default.removeItem(atPath: cv) }
+        let plain = try topLogits([])
+        func same(_ a: [[String: Any]], _ b: [[String: Any]]) -> Bool {
+            a.map { "\($0["id"]!) \($0["logit"]!)" } == b.map { "\($0["id"]!) \($0["logit"]!)" }
+        }
+        #expect(same(try topLogits(["--steer", cv + ":0"]), plain))                  // zero strength: identical
+        #expect(same(try topLogits(["--steer", cv + ":30@10#100-"]), plain))         // positions after the prompt
+        #expect(!same(try topLogits(["--steer", cv + ":30@10"]), plain))             // absolute strength moves logits
+        #expect(!same(try topLogits(["--steer", cv + ":0.5n@5"]), plain))            // relative strength too
+        let bad = try Limbic.run(["logits", "--steer", cv + ":1@3", prompt])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("has no direction for layer 3"))
+    }
+
+    @Test func badInputIsOneClearLineAndANonZeroExit() throws {
+        _ = try Limbic.ensureModel(Self.model)
+        let corrupt = tempPath("corrupt.gguf")
+        try Data("GGUF\u{3}\0\0\0garbage".utf8).write(to: URL(fileURLWithPath: corrupt))
+        defer { try? FileManager.default.removeItem(atPath: corrupt) }
+        let cases: [([String], Int32, String)] = [
+            (["logits", "--model", corrupt, "hi"], 1, "truncated"),
+            (["logits", "--model", "/nonexistent/model.gguf", "hi"], 1, "no such model file"),
+            (["logits", "--model", "no-such-model", "hi"], 1, "smollm2-135m-instruct"),
+            (["logits", "--context", "16", String(repeating: "word ", count: 40)], 1, "the context holds 16 tokens"),
+            (["logits", "--bogus"], 2, "unknown option '--bogus'"),
+            (["generate", "--temp", "hot"], 2, "--temp needs a number"),
+            (["frobnicate"], 2, "unknown command 'frobnicate'"),
+        ]
+        for (args, status, message) in cases {
+            let o = try Limbic.run(args)
+            #expect(o.status == status, "\(args): exit \(o.status), stderr \(o.stderr)")
+            #expect(o.stderr.contains(message), "\(args): \(o.stderr)")
+            #expect(!o.stderr.contains("Fatal error"), "\(args) crashed")
+        }
+    }
+
+    @Test func everyCommandHasHelpWithAnExample() throws {
+        let top = try Limbic.run(["--help"])
+        #expect(top.status == 0)
+        let names = ["chat", "generate", "tokenize", "logits", "capture", "bench", "models"]
+        for name in names {
+            #expect(top.stdout.contains("  \(name)"), "top-level help lists \(name)")
+            let o = try Limbic.run([name, "--help"])
+            #expect(o.status == 0)
+            #expect(o.stdout.contains("Usage: limbic \(name)"))
+            #expect(o.stdout.contains("Examples:\n  limbic \(name)"), "\(name) --help has an example")
+        }
+    }
+
+    @Test func scriptedChatAnswersAndExits() throws {
+        _ = try Limbic.ensureModel(Self.model)
+        let o = try Limbic.run(["chat", "--temp", "0", "--max-tokens", "12"], input: "What is 2+2?\n/clear\nSay hi.\n/exit\nnot read\n")
+        #expect(o.status == 0, "\(o.stderr)")
+        let replies = o.stdout.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(replies.count >= 2, "two replies: \(o.stdout)")
+        #expect(o.stderr.contains("(conversation cleared)"))
+    }
+
+    @Test func greedyGenerationIsDeterministic() throws {
+        _ = try Limbic.ensureModel(Self.model)
+        let args = ["generate", "--temp", "0", "--max-tokens", "16", "--prompt", "Once upon a time"]
+        let a = try Limbic.run(args), b = try Limbic.run(args + ["--threads", "1"])
+        #expect(a.status == 0)
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.count > 20)
+        let seeded = ["generate", "--temp", "1", "--seed", "7", "--max-tokens", "16", "--prompt", "Once upon a time"]
+        #expect(try Limbic.run(seeded).stdout == Limbic.run(seeded).stdout)
+    }
+}
