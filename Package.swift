@@ -14,11 +14,13 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
+        .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers"]),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Agent"]),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF"]),
+        .testTarget(name: "AffectTests", dependencies: ["Affect", "Engine", "GGUF"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

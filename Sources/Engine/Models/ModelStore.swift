@@ -52,6 +52,16 @@ public struct ModelStore: Sendable {
     private func markerPath(_ spec: ModelSpec) -> String { modelPath(spec) + ".sha256" }
     private func partialPath(_ spec: ModelSpec) -> String { modelPath(spec) + ".partial" }
 
+    /// The sha256 of a model file: the registry's value for a verified cached model (no hashing), otherwise
+    /// computed from the file. Probe sets record it, so a probe built for one model is never used with another.
+    public func sha256(ofModelAt path: String, progress: (Int64) -> Void = { _ in }) throws -> String {
+        let resolved = URL(fileURLWithPath: path).standardizedFileURL.path
+        for spec in ModelRegistry.all where URL(fileURLWithPath: modelPath(spec)).standardizedFileURL.path == resolved && isInstalled(spec) {
+            return spec.sha256
+        }
+        return try SHA256.hexDigest(ofFile: path, progress: progress)
+    }
+
     /// True when the model file is in the cache with the right size and a verification marker for its sha256.
     /// Cheap: never hashes.
     public func isInstalled(_ spec: ModelSpec) -> Bool {

@@ -1,0 +1,35 @@
+/// Errors of emotion datasets, probe sets and readings.
+public enum AffectError: Error, CustomStringConvertible {
+    case datasetMissing(String)
+    case unreadable(String)
+    case tooFewEmotions(String, Int)
+    case noNeutral(String)
+    case tooFewPassages(emotion: String, count: Int)
+    case badProbeSet(path: String, reason: String)
+    case staleProbeSet(path: String, reason: String)
+    case unknownEmotion(String, known: [String])
+    case unknownMethod(String)
+
+    public var description: String {
+        switch self {
+        case .datasetMissing(let d):
+            return "no emotion dataset at \(d): run from the Limbic checkout, or point --emotions (or $LIMBIC_PROMPTS) at a folder of <emotion>.txt files with a neutral.txt"
+        case .unreadable(let p):
+            return "cannot read \(p) as UTF-8 text"
+        case .tooFewEmotions(let d, let n):
+            return "\(d) holds \(n) emotion file(s); at least 2 are needed besides neutral.txt"
+        case .noNeutral(let d):
+            return "\(d)/neutral.txt is missing or has fewer than 4 passages: the baseline needs neutral text"
+        case .tooFewPassages(let e, let n):
+            return "emotion '\(e)' has \(n) training passages; at least 2 are needed"
+        case .badProbeSet(let p, let r):
+            return "\(p) is not a usable probe set: \(r)"
+        case .staleProbeSet(let p, let r):
+            return "probe set \(p) is stale (\(r)); rebuild it with 'limbic probe extract'"
+        case .unknownEmotion(let e, let known):
+            return "unknown emotion '\(e)' (known: \(known.joined(separator: ", ")))"
+        case .unknownMethod(let m):
+            return "unknown method '\(m)' (recipe, mean-diff)"
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Engine
+import Foundation
+
+/// Builds and validates a probe set for a model from an emotion dataset (DESIGN.md §6; issue: emotion vectors).
+public enum ProbeBuilder {
+    /// What a build reports as it goes.
+    public enum Stage: Sendable {
+        case reading(done: Int, total: Int)
+        case fitting(layer: Int, total: Int)
+    }
+
+    /// Reads every passage, fits every layer, validates on held-out passages and chooses the reading layer.
+    public static func build(model: LanguageModel, dataset: EmotionDataset, lexicon: EmotionLexicon?,
+                             method: ExtractionMethod = .recipe, modelSHA256: String, threads: Int? = nil,
+                             progress: (Stage) -> Void = { _ in }) throws -> ProbeSet {
+        let train = dataset.training, valid = dataset.validation, neutral = dataset.neutral
+        let texts = train.map(\.text) + valid.map(\.text) + neutral.map(\.text)
+        let acts = try PassageActivations.collect(model: model, texts: texts, threads: threads) {
+            progress(.reading(done: $0, total: texts.count))
+        }
+        return fit(acts, train: train, validation: valid, neutralCount: neutral.count, emotions: dataset.emotions,
+                   lexicon: lexicon, method: method, modelSHA256: modelSHA256, datasetHash: dataset.hash,
+                   progress: progress)
+    }
+
+    /// Fits probes from collected activations laid out as [training…, validation…, neutral…].
+    public static func fit(_ acts: PassageActivations, train: [EmotionDataset.Passage], validation: [EmotionDataset.Passage],
+                           neutralCount: Int, emotions: [String], lexicon: EmotionLexicon?, method: ExtractionMethod,
+                           modelSHA256: String, datasetHash: String, progress: (Stage) -> Void = { _ in }) -> ProbeSet {
+        let E = emotions.count
+        let trainLabels = train.map { $0.emotion! }
+        let validLabels = validation.map { $0.emotion! }
+        let neutralStart = train.count + validation.count
+        var layers: [LayerProbe] = []
+        var accuracy: [Float] = []
+        var predictions: [[Int]] = []
+        for l in 0..<acts.layerCount {
+            progress(.fitting(layer: l, total: acts.layerCount))
+            func rows(_ range: Range<Int>) -> [[Double]] { range.map { acts.row($0, l).map(Double.init) } }
+            let probe = VectorExtraction.layerProbe(rows: rows(0..<train.count), labels: trainLabels, emotionCount: E,
+                                                    neutral: rows(neutralStart..<(neutralStart + neutralCount)), method: method)
+            let predicted = (0..<validation.count).map { i in argmax(probe.project(acts.row(train.count + i, l))) }
+            let correct = zip(predicted, validLabels).filter { $0 == $1 }.count
+            accuracy.append(validation.isEmpty ? 0 : Float(correct) / Float(validation.count))
+            layers.append(probe)
+            predictions.append(predicted)
+        }
+        // The reading layer: best held-out accuracy (the earliest on ties).
+        let best = accuracy.indices.max { accuracy[$0] < accuracy[$1] || (accuracy[$0] == accuracy[$1] && $0 > $1) } ?? 0
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: E), count: E)
+        var named = (0, 0), unnamed = (0, 0)
+        for (i, p) in validation.enumerated() {
+            let guess = predictions[best][i], truth = validLabels[i]
+            confusion[truth][guess] += 1
+            let isNamed = lexicon?.names(emotions[truth], in: p.text) ?? false
+            if isNamed { named.0 += guess == truth ? 1 : 0; named.1 += 1 } else { unnamed.0 += guess == truth ? 1 : 0; unnamed.1 += 1 }
+        }
+        func rate(_ x: (Int, Int)) -> Float { x.1 == 0 ? .nan : Float(x.0) / Float(x.1) }
+        return ProbeSet(emotions: emotions, layers: layers, readingLayer: best, method: method,
+                        skipTokens: PassageActivations.defaultSkip, modelSHA256: modelSHA256, datasetHash: datasetHash,
+                        validationAccuracy: accuracy, accuracyUnnamed: rate(unnamed), accuracyNamed: rate(named),
+                        confusion: confusion)
+    }
+
+    static func argmax(_ x: [Float]) -> Int {
+        var b = 0
+        for i in x.indices where x[i] > x[b] { b = i }
+        return b
+    }
+}
+
+/// Probe sets cached per model and dataset under `$LIMBIC_HOME/probes/`, built on first use.
+public struct ProbeCache: Sendable {
+    public let directory: String
+
+    public init(store: ModelStore = ModelStore()) {
+        directory = store.home + "/probes"
+    }
+
+    /// `<model file>-<sha 12>-<dataset 12>-<method>.gguf`: a new model or dataset gets a new file.
+    public func path(modelPath: String, modelSHA256: String, datasetHash: String, method: ExtractionMethod) -> String {
+        let base = URL(fileURLWithPath: modelPath).deletingPathExtension().lastPathComponent
+        return directory + "/\(base)-\(modelSHA256.prefix(12))-\(datasetHash.prefix(12))-\(method.rawValue).gguf"
+    }
+}
