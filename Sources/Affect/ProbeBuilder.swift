@@ -62,7 +62,31 @@ public enum ProbeBuilder {
                         confusion: confusion)
     }
 
-    static func argmax(_ x: [Float]) -> Int {
+    /// A probe set holding one imported direction per layer (e.g. a repeng control vector), centred on and
+    /// calibrated against neutral text, since such a file carries no emotion means of its own. Layers the file
+    /// lacks get a zero direction; the reading layer is the file's layer nearest 2/3 of the depth.
+    public static func importing(_ cv: ControlVector, name: String, neutral: PassageActivations, modelSHA256: String,
+                                 datasetHash: String) -> ProbeSet {
+        var layers: [LayerProbe] = []
+        for l in 0..<neutral.layerCount {
+            var v = cv.directions[l] ?? [Float](repeating: 0, count: neutral.width)
+            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if n > 0 { v = v.map { $0 / n } }
+            var center = [Float](repeating: 0, count: neutral.width)
+            for p in 0..<neutral.count { for (i, x) in neutral.row(p, l).enumerated() { center[i] += x / Float(neutral.count) } }
+            var probe = LayerProbe(vectors: [v], center: center)
+            probe.calibrate(neutral: (0..<neutral.count).map { neutral.row($0, l) })
+            layers.append(probe)
+        }
+        let target = neutral.layerCount * 2 / 3
+        let reading = cv.layers.filter { $0 < neutral.layerCount }.min { abs($0 - target) < abs($1 - target) } ?? 0
+        return ProbeSet(emotions: [name], layers: layers, readingLayer: reading, method: .recipe,
+                        skipTokens: PassageActivations.defaultSkip, modelSHA256: modelSHA256, datasetHash: datasetHash,
+                        validationAccuracy: [Float](repeating: .nan, count: layers.count), accuracyUnnamed: .nan,
+                        accuracyNamed: .nan, confusion: [])
+    }
+
+    public static func argmax(_ x: [Float]) -> Int {
         var b = 0
         for i in x.indices where x[i] > x[b] { b = i }
         return b

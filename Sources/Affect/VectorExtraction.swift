@@ -30,6 +30,27 @@ public struct LayerProbe: Sendable, Equatable {
         }
     }
 
+    public init(vectors: [[Float]], center: [Float], calibrationMean: [Float] = [], calibrationStd: [Float] = []) {
+        self.vectors = vectors
+        self.center = center
+        self.calibrationMean = calibrationMean
+        self.calibrationStd = calibrationStd
+    }
+
+    /// Sets the calibration from neutral features: each projection's mean and standard deviation there.
+    public mutating func calibrate(neutral rows: [ArraySlice<Float>]) {
+        let projections = rows.map(project)
+        calibrationMean = []
+        calibrationStd = []
+        for e in vectors.indices {
+            let p = projections.map { Double($0[e]) }
+            let mean = p.reduce(0, +) / Double(max(p.count, 1))
+            let variance = p.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(p.count - 1, 1))
+            calibrationMean.append(Float(mean))
+            calibrationStd.append(Float(max(variance.squareRoot(), 1e-6)))
+        }
+    }
+
     public func zScores(_ projections: [Float]) -> [Float] {
         projections.indices.map { (projections[$0] - calibrationMean[$0]) / calibrationStd[$0] }
     }
@@ -69,17 +90,8 @@ public enum VectorExtraction {
             for r in own { for i in 0..<d { s += (r[i] - grand[i]) * directions[e][i] } }
             if s < 0 { directions[e] = directions[e].map { -$0 } }
         }
-        var probe = LayerProbe(vectors: directions.map { $0.map(Float.init) }, center: grand.map(Float.init),
-                               calibrationMean: [], calibrationStd: [])
-        // Calibration on neutral text.
-        let projections = neutral.map { r in probe.project(ArraySlice(r.map(Float.init))) }
-        for e in 0..<emotionCount {
-            let p = projections.map { Double($0[e]) }
-            let mean = p.reduce(0, +) / Double(p.count)
-            let variance = p.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(p.count - 1, 1))
-            probe.calibrationMean.append(Float(mean))
-            probe.calibrationStd.append(Float(max(variance.squareRoot(), 1e-6)))
-        }
+        var probe = LayerProbe(vectors: directions.map { $0.map(Float.init) }, center: grand.map(Float.init))
+        probe.calibrate(neutral: neutral.map { ArraySlice($0.map(Float.init)) })
         return probe
     }
 }

@@ -1,0 +1,59 @@
+import Affect
+import Engine
+import Foundation
+
+/// Finding, building and caching the probe set of a model (shared by `probe` and, later, the monitor).
+enum ProbeOptions {
+    static let specs: [OptionSpec] = [
+        .option("emotions", "DIR", "Emotion dataset folder (default: prompts/emotions of this checkout, or $LIMBIC_PROMPTS/emotions)."),
+        .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
+        .option("probe", "FILE", "Use this probe set file instead of the cached one."),
+    ]
+
+    static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
+        if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
+        guard let dir = EmotionDataset.locateDefault() else {
+            throw AffectError.datasetMissing("prompts/emotions (looked in $LIMBIC_PROMPTS, the current folder and beside the executable)")
+        }
+        return try EmotionDataset(directory: dir)
+    }
+
+    static func lexicon(for dataset: EmotionDataset) -> EmotionLexicon? {
+        let path = URL(fileURLWithPath: dataset.directory).deletingLastPathComponent().appendingPathComponent("emotion-words.txt").path
+        return try? EmotionLexicon(path: path)
+    }
+
+    static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
+        let name = args.string("method") ?? "recipe"
+        guard let m = ExtractionMethod(rawValue: name) else { throw UsageError("--method must be recipe or mean-diff, got '\(name)'") }
+        return m
+    }
+
+    /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method,
+    /// built now (with a progress bar) when missing or when `rebuild`.
+    static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
+        if let path = args.string("probe") { return (try ProbeSet(path: path), path) }
+        let ds = try dataset(args)
+        let method = try method(args)
+        let store = ModelStore()
+        let sha = try store.sha256(ofModelAt: model.path)
+        let path = ProbeCache(store: store).path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
+        if !rebuild, FileManager.default.fileExists(atPath: path), let set = try? ProbeSet(path: path),
+           set.modelSHA256 == sha, set.datasetHash == ds.hash {
+            return (set, path)
+        }
+        let threads = try args.int("threads", in: 1...256)
+        let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
+        let start = Date()
+        let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
+                                         modelSHA256: sha, threads: threads) { stage in
+            switch stage {
+            case .reading(let done, _): bar.update(Int64(done))
+            case .fitting(let layer, let total): bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
+            }
+        }
+        bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
+        try set.write(to: path)
+        return (set, path)
+    }
+}

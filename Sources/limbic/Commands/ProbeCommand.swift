@@ -1,0 +1,154 @@
+import Affect
+import Engine
+import Foundation
+
+enum ProbeCommand: Command {
+    static let name = "probe"
+    static let abstract = "Build, check and use emotion vectors (probes) for a model."
+    static let usage = "extract|validate|show|classify|export|import [--model M] [options]"
+    static let discussion = """
+    extract   build the probe set from prompts/emotions (cached in $LIMBIC_HOME/probes; rebuilt when the model or \
+    dataset changes) and print its summary.
+    validate  held-out 16-way accuracy per layer, the chosen reading layer, the lexical control (passages that \
+    never name their emotion) and the confusion matrix.
+    show      the probe set's summary.
+    classify  read passages (one per line on stdin, or --text) and print each one's top emotion and z-scores.
+    export    write one emotion as a llama.cpp control vector (--llama-cpp EMOTION --out FILE).
+    import    read a control vector (e.g. from repeng) as a probe: --name NAME FILE; calibrated on neutral text.
+    """
+    static let options: [OptionSpec] = ModelOptions.specs + ProbeOptions.specs + [
+        .flag("json", "Machine-readable output (validate, show, classify)."),
+        .option("text", "TEXT", "classify: one passage instead of stdin."),
+        .option("layer", "N", "classify/export: use this layer instead of the reading layer (export: only this layer)."),
+        .option("llama-cpp", "EMOTION", "export: the emotion to write."),
+        .option("out", short: "o", "FILE", "export/import: output file."),
+        .option("name", "NAME", "import: the emotion name to give the imported vector."),
+    ]
+    static let examples = [
+        "limbic probe extract",
+        "limbic probe validate --json",
+        "echo 'The tests failed again and the demo is in an hour.' | limbic probe classify --json",
+        "limbic probe export --llama-cpp calm --out calm.gguf",
+        "limbic probe import --name honest honesty.gguf",
+    ]
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        guard let sub = args.positionals.first else { throw UsageError("choose a subcommand: extract, validate, show, classify, export, import") }
+        let model = try ModelOptions.load(args)
+        switch sub {
+        case "extract":
+            let (set, path) = try ProbeOptions.load(args, model: model, rebuild: true)
+            summary(set, path: path, json: false)
+        case "validate":
+            let (set, path) = try ProbeOptions.load(args, model: model)
+            if args.flag("json") { Terminal.out(validationJSON(set) + "\n") } else { validation(set, path: path) }
+        case "show":
+            let (set, path) = try ProbeOptions.load(args, model: model)
+            summary(set, path: path, json: args.flag("json"))
+        case "classify":
+            let (set, _) = try ProbeOptions.load(args, model: model)
+            try classify(set, model: model, args)
+        case "export":
+            let (set, _) = try ProbeOptions.load(args, model: model)
+            try export(set, model: model, args)
+        case "import":
+            try importVector(model: model, args)
+        default:
+            throw UsageError("unknown subcommand '\(sub)' (extract, validate, show, classify, export, import)")
+        }
+        return ExitCode.ok
+    }
+
+    static func percent(_ x: Float) -> String { x.isNaN ? "—" : String(format: "%.1f%%", 100 * x) }
+
+    static func summary(_ set: ProbeSet, path: String, json: Bool) {
+        if json {
+            Terminal.out("{\"path\":\(jsonString(path)),\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"layer\":\(set.readingLayer),\"method\":\(jsonString(set.method.rawValue)),\"accuracy\":\(jsonNumber(Double(set.validationAccuracy[set.readingLayer]))),\"model_sha256\":\(jsonString(set.modelSHA256)),\"dataset_hash\":\(jsonString(set.datasetHash))}\n")
+            return
+        }
+        Terminal.out("""
+        probe set    \(path)
+        emotions     \(set.emotions.count): \(set.emotions.joined(separator: ", "))
+        method       \(set.method.rawValue), \(set.layers.count) layers, first \(set.skipTokens) tokens of each passage skipped
+        reading layer \(set.readingLayer) (chosen on validation passages)
+        accuracy     \(percent(set.validationAccuracy[set.readingLayer])) held-out \(set.emotions.count)-way (chance \(percent(1 / Float(set.emotions.count)))); never names its emotion \(percent(set.accuracyUnnamed)), names it \(percent(set.accuracyNamed))
+        model        sha256 \(set.modelSHA256.prefix(16))…, dataset \(set.datasetHash.prefix(16))…
+
+        """)
+    }
+
+    static func validation(_ set: ProbeSet, path: String) {
+        summary(set, path: path, json: false)
+        Terminal.out("held-out accuracy by layer:\n")
+        for (l, a) in set.validationAccuracy.enumerated() {
+            let bar = String(repeating: "█", count: Int((a * 40).rounded()))
+            Terminal.out(String(format: "  %2d %6.1f%% ", l, 100 * a) + bar + (l == set.readingLayer ? "  ← reading layer" : "") + "\n")
+        }
+        guard !set.confusion.isEmpty else { return }
+        Terminal.out("\nconfusion at layer \(set.readingLayer) (row: true emotion, column: read as):\n")
+        let short = set.emotions.map { String($0.prefix(4)) }
+        Terminal.out("             " + short.map { $0.padding(toLength: 5, withPad: " ", startingAt: 0) }.joined() + "\n")
+        for (i, row) in set.confusion.enumerated() {
+            Terminal.out("  " + set.emotions[i].padding(toLength: 11, withPad: " ", startingAt: 0)
+                         + row.map { ($0 == 0 ? "·" : String($0)).padding(toLength: 5, withPad: " ", startingAt: 0) }.joined() + "\n")
+        }
+    }
+
+    static func validationJSON(_ set: ProbeSet) -> String {
+        let layers = set.validationAccuracy.enumerated().map { "{\"layer\":\($0.offset),\"accuracy\":\(jsonNumber(Double($0.element)))}" }
+        return "{\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"chosen_layer\":\(set.readingLayer),\"layers\":[\(layers.joined(separator: ","))],\"accuracy_unnamed\":\(jsonNumber(Double(set.accuracyUnnamed))),\"accuracy_named\":\(jsonNumber(Double(set.accuracyNamed))),\"confusion\":\(set.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" })}"
+            .replacingOccurrences(of: "\"confusion\":[\"", with: "\"confusion\":[")
+    }
+
+    static func classify(_ set: ProbeSet, model: LanguageModel, _ args: ParsedArguments) throws {
+        let layer = try args.int("layer", in: 0...(set.layers.count - 1)) ?? set.readingLayer
+        let texts = args.string("text").map { [$0] }
+            ?? Terminal.readStdin().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard !texts.isEmpty else { throw UsageError("classify needs passages on stdin (one per line) or --text") }
+        let acts = try PassageActivations.collect(model: model, texts: texts, skip: set.skipTokens, threads: try args.int("threads", in: 1...256))
+        for i in 0..<texts.count {
+            let probe = set.layers[layer]
+            let z = probe.zScores(probe.project(acts.row(i, layer)))
+            let top = ProbeBuilder.argmax(probe.project(acts.row(i, layer)))
+            if args.flag("json") {
+                let zs = zip(set.emotions, z).map { "\(jsonString($0)):\(jsonNumber(Double($1)))" }.joined(separator: ",")
+                Terminal.out("{\"top\":\(jsonString(set.emotions[top])),\"z\":{\(zs)}}\n")
+            } else {
+                let ranked = zip(set.emotions, z).sorted { $0.1 > $1.1 }.prefix(3).map { String(format: "%@ %+.1f", $0.0, $0.1) }
+                Terminal.out("\(set.emotions[top])\t\(ranked.joined(separator: "  "))\t\(texts[i].prefix(60))\n")
+            }
+        }
+    }
+
+    static func export(_ set: ProbeSet, model: LanguageModel, _ args: ParsedArguments) throws {
+        guard let emotion = args.string("llama-cpp") else { throw UsageError("export needs --llama-cpp EMOTION") }
+        guard let out = args.string("out") else { throw UsageError("export needs --out FILE") }
+        let e = try set.index(of: emotion)
+        let only = try args.int("layer", in: 0...(set.layers.count - 1))
+        var directions: [Int: [Float]] = [:]
+        for l in 0..<set.layers.count where (only.map { $0 == l } ?? (l > 0)) { directions[l] = set.layers[l].vectors[e] }
+        let cv = ControlVector(modelHint: model.config.architecture, directions: directions)
+        for w in cv.warnings { Terminal.note("limbic probe: warning: \(w)") }
+        try cv.write(to: out)
+        Terminal.note("wrote '\(emotion)' at \(directions.count) layers (unit vectors; scale with --control-vector-scaled) to \(out)")
+    }
+
+    static func importVector(model: LanguageModel, _ args: ParsedArguments) throws {
+        guard args.positionals.count == 2 else { throw UsageError("usage: limbic probe import --name NAME FILE") }
+        guard let name = args.string("name") else { throw UsageError("import needs --name NAME for the emotion") }
+        let cv = try ControlVector(path: args.positionals[1])
+        guard cv.width == model.config.hiddenSize else {
+            throw UsageError("\(args.positionals[1]) has \(cv.width)-wide directions but the model's hidden size is \(model.config.hiddenSize)")
+        }
+        let ds = try ProbeOptions.dataset(args)
+        let neutral = try PassageActivations.collect(model: model, texts: ds.neutral.map(\.text))
+        let store = ModelStore()
+        let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
+                                         datasetHash: "imported:" + ds.hash)
+        let reading = set.readingLayer
+        let out = args.string("out") ?? ProbeCache(store: store).directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
+        try set.write(to: out)
+        Terminal.out(out + "\n")
+        Terminal.note("imported '\(name)' (\(cv.layers.count) layers, reading layer \(reading)); use it with --probe \(out)")
+    }
+}
