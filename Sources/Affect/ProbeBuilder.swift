@@ -18,6 +18,9 @@ public enum ProbeBuilder {
         let acts = try PassageActivations.collect(model: model, texts: texts, threads: threads) {
             progress(.reading(done: $0, total: texts.count))
         }
+        if let dump = ProcessInfo.processInfo.environment["LIMBIC_DUMP_ACTIVATIONS"] {   // research aid: numpy.fromfile
+            try Data(bytes: acts.values, count: acts.values.count * 4).write(to: URL(fileURLWithPath: dump))
+        }
         return fit(acts, train: train, validation: valid, neutralCount: neutral.count, emotions: dataset.emotions,
                    lexicon: lexicon, method: method, modelSHA256: modelSHA256, datasetHash: dataset.hash,
                    progress: progress)
@@ -39,7 +42,7 @@ public enum ProbeBuilder {
             func rows(_ range: Range<Int>) -> [[Double]] { range.map { acts.row($0, l).map(Double.init) } }
             let probe = VectorExtraction.layerProbe(rows: rows(0..<train.count), labels: trainLabels, emotionCount: E,
                                                     neutral: rows(neutralStart..<(neutralStart + neutralCount)), method: method)
-            let predicted = (0..<validation.count).map { i in argmax(probe.project(acts.row(train.count + i, l))) }
+            let predicted = (0..<validation.count).map { i in probe.classify(acts.row(train.count + i, l)) }
             let correct = zip(predicted, validLabels).filter { $0 == $1 }.count
             accuracy.append(validation.isEmpty ? 0 : Float(correct) / Float(validation.count))
             layers.append(probe)

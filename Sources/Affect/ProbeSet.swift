@@ -15,7 +15,8 @@ import GGUF
 /// | `probes.confusion` | (emotions × emotions) counts at the reading layer, row = true emotion |
 /// | `vectors.N` | (width, emotions) unit directions at layer N |
 /// | `center.N` | (width) the centre projections are measured from |
-/// | `calib_mean.N`, `calib_std.N` | (emotions) projection statistics on neutral text |
+/// | `calib_mean.N`, `calib_std.N` | (emotions) projection statistics on neutral text (readings' z) |
+/// | `score_mean.N`, `score_std.N` | (emotions) projection statistics on training passages (classification) |
 public struct ProbeSet: Sendable {
     public var emotions: [String]
     public var layers: [LayerProbe]
@@ -57,6 +58,8 @@ public struct ProbeSet: Sendable {
             w.addTensor("center.\(l)", dims: [width], floats: p.center)
             w.addTensor("calib_mean.\(l)", dims: [emotions.count], floats: p.calibrationMean)
             w.addTensor("calib_std.\(l)", dims: [emotions.count], floats: p.calibrationStd)
+            w.addTensor("score_mean.\(l)", dims: [emotions.count], floats: p.scoreMean)
+            w.addTensor("score_std.\(l)", dims: [emotions.count], floats: p.scoreStd)
         }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try w.write(to: path)
@@ -82,7 +85,9 @@ public struct ProbeSet: Sendable {
             layers.append(LayerProbe(vectors: (0..<emotions.count).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) },
                                      center: try floats("center.\(l)", width),
                                      calibrationMean: try floats("calib_mean.\(l)", emotions.count),
-                                     calibrationStd: try floats("calib_std.\(l)", emotions.count)))
+                                     calibrationStd: try floats("calib_std.\(l)", emotions.count),
+                                     scoreMean: try floats("score_mean.\(l)", emotions.count),
+                                     scoreStd: try floats("score_std.\(l)", emotions.count)))
             l += 1
         }
         let layer = f["probes.layer"]?.int ?? -1

@@ -1,7 +1,10 @@
 /// How emotion directions are computed from passage activations.
 public enum ExtractionMethod: String, Sendable, CaseIterable {
     /// The emotions study's recipe (DESIGN.md §6): per-emotion mean minus the mean over emotions, with the top
-    /// principal components of neutral text (50% of its variance) projected out, unit-normalised.
+    /// principal components of neutral text (50% of its variance) projected out — then read through a diagonal
+    /// whitening (divided by each dimension's within-emotion variance, i.e. diagonal LDA) and unit-normalised.
+    /// The whitening is our addition: a few massive residual dimensions otherwise dominate every dot product; on
+    /// SmolLM2 it lifts held-out 16-way accuracy from 57% to 66% (validation set, layer 18).
     case recipe
     /// Per-emotion mean minus the neutral mean, unit-normalised (steering-vectors' "mean difference").
     /// (repeng's `pca_diff` is not offered: it needs contrastive pairs that differ only in the emotion, and these
@@ -19,6 +22,11 @@ public struct LayerProbe: Sendable, Equatable {
     /// (emotions) mean and standard deviation of each projection on neutral text: z = (p − mean) / std.
     public var calibrationMean: [Float]
     public var calibrationStd: [Float]
+    /// (emotions) mean and standard deviation of each projection over the training passages of all emotions.
+    /// Classification takes the argmax of projections standardised by these: raw projections carry a different
+    /// spread per emotion, and argmax would favour the widest (DESIGN.md §6: "or z-score each projection").
+    public var scoreMean: [Float]
+    public var scoreStd: [Float]
 
     /// Centred projections of `x` on each direction.
     public func project(_ x: ArraySlice<Float>) -> [Float] {
@@ -30,25 +38,44 @@ public struct LayerProbe: Sendable, Equatable {
         }
     }
 
-    public init(vectors: [[Float]], center: [Float], calibrationMean: [Float] = [], calibrationStd: [Float] = []) {
+    public init(vectors: [[Float]], center: [Float], calibrationMean: [Float] = [], calibrationStd: [Float] = [],
+                scoreMean: [Float] = [], scoreStd: [Float] = []) {
         self.vectors = vectors
         self.center = center
         self.calibrationMean = calibrationMean
         self.calibrationStd = calibrationStd
+        self.scoreMean = scoreMean.isEmpty ? [Float](repeating: 0, count: vectors.count) : scoreMean
+        self.scoreStd = scoreStd.isEmpty ? [Float](repeating: 1, count: vectors.count) : scoreStd
+    }
+
+    /// The emotion `x` reads as: argmax of the projections standardised over training passages.
+    public func classify(_ x: ArraySlice<Float>) -> Int {
+        let p = project(x)
+        var best = 0, bestScore = -Float.infinity
+        for e in p.indices {
+            let s = (p[e] - scoreMean[e]) / scoreStd[e]
+            if s > bestScore { best = e; bestScore = s }
+        }
+        return best
     }
 
     /// Sets the calibration from neutral features: each projection's mean and standard deviation there.
     public mutating func calibrate(neutral rows: [ArraySlice<Float>]) {
+        (calibrationMean, calibrationStd) = statistics(rows)
+    }
+
+    /// Each projection's mean and standard deviation over `rows`.
+    func statistics(_ rows: [ArraySlice<Float>]) -> ([Float], [Float]) {
         let projections = rows.map(project)
-        calibrationMean = []
-        calibrationStd = []
+        var means: [Float] = [], stds: [Float] = []
         for e in vectors.indices {
             let p = projections.map { Double($0[e]) }
             let mean = p.reduce(0, +) / Double(max(p.count, 1))
             let variance = p.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(p.count - 1, 1))
-            calibrationMean.append(Float(mean))
-            calibrationStd.append(Float(max(variance.squareRoot(), 1e-6)))
+            means.append(Float(mean))
+            stds.append(Float(max(variance.squareRoot(), 1e-6)))
         }
+        return (means, stds)
     }
 
     public func zScores(_ projections: [Float]) -> [Float] {
@@ -79,19 +106,33 @@ public enum VectorExtraction {
         case .recipe:
             let pcs = LinearAlgebra.principalComponents(neutral, explaining: pcFraction)
             directions = means.map { m in LinearAlgebra.projectOut((0..<d).map { m[$0] - grand[$0] }, pcs) }
+            // Read through a diagonal whitening: divide by each dimension's pooled within-emotion variance
+            // (diagonal LDA). A few massive residual dimensions would otherwise dominate every dot product.
+            let variance = withinClassVariance(rows, labels: labels, means: means)
+            directions = directions.map { w in (0..<d).map { w[$0] / variance[$0] } }
         case .meanDiff:
             directions = means.map { m in (0..<d).map { m[$0] - neutralMean[$0] } }
         }
         directions = directions.map(LinearAlgebra.normalized)
-        // Sign: the emotion's own passages project positive (PCA directions have no sign of their own).
+        // Sign: the emotion's own passages project positive.
         for e in 0..<emotionCount {
-            let own = zip(rows, labels).filter { $0.1 == e }.map(\.0)
             var s = 0.0
-            for r in own { for i in 0..<d { s += (r[i] - grand[i]) * directions[e][i] } }
+            for (r, label) in zip(rows, labels) where label == e { for i in 0..<d { s += (r[i] - grand[i]) * directions[e][i] } }
             if s < 0 { directions[e] = directions[e].map { -$0 } }
         }
         var probe = LayerProbe(vectors: directions.map { $0.map(Float.init) }, center: grand.map(Float.init))
+        (probe.scoreMean, probe.scoreStd) = probe.statistics(rows.map { ArraySlice($0.map(Float.init)) })
         probe.calibrate(neutral: neutral.map { ArraySlice($0.map(Float.init)) })
         return probe
+    }
+
+    /// Each dimension's variance around its emotion's mean, pooled over emotions (floored at 1e-6 of the median).
+    static func withinClassVariance(_ rows: [[Double]], labels: [Int], means: [[Double]]) -> [Double] {
+        let d = rows[0].count
+        var sq = [Double](repeating: 0, count: d)
+        for (r, e) in zip(rows, labels) { for i in 0..<d { let x = r[i] - means[e][i]; sq[i] += x * x } }
+        let variance = sq.map { $0 / Double(rows.count) }
+        let floor = max(variance.sorted()[d / 2] * 1e-6, 1e-30)
+        return variance.map { max($0, floor) }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 enum ProbeCommand: Command {
     static let name = "probe"
     static let abstract = "Build, check and use emotion vectors (probes) for a model."
-    static let usage = "extract|validate|show|classify|export|import [--model M] [options]"
+    static let usage = "extract|validate|show|classify|export|import|causal [--model M] [options]"
     static let discussion = """
     extract   build the probe set from prompts/emotions (cached in $LIMBIC_HOME/probes; rebuilt when the model or \
     dataset changes) and print its summary.
@@ -15,6 +15,8 @@ enum ProbeCommand: Command {
     classify  read passages (one per line on stdin, or --text) and print each one's top emotion and z-scores.
     export    write one emotion as a llama.cpp control vector (--llama-cpp EMOTION --out FILE).
     import    read a control vector (e.g. from repeng) as a probe: --name NAME FILE; calibrated on neutral text.
+    causal    steer neutral text with each emotion's vector at the reading layer (--strength, a fraction of the \
+    mean residual norm) and check that this emotion's reading rises most a few layers later.
     """
     static let options: [OptionSpec] = ModelOptions.specs + ProbeOptions.specs + [
         .flag("json", "Machine-readable output (validate, show, classify)."),
@@ -23,6 +25,7 @@ enum ProbeCommand: Command {
         .option("llama-cpp", "EMOTION", "export: the emotion to write."),
         .option("out", short: "o", "FILE", "export/import: output file."),
         .option("name", "NAME", "import: the emotion name to give the imported vector."),
+        .option("strength", "S", "causal: steering strength as a fraction of the mean residual norm.", default: "0.5"),
     ]
     static let examples = [
         "limbic probe extract",
@@ -30,6 +33,7 @@ enum ProbeCommand: Command {
         "echo 'The tests failed again and the demo is in an hour.' | limbic probe classify --json",
         "limbic probe export --llama-cpp calm --out calm.gguf",
         "limbic probe import --name honest honesty.gguf",
+        "limbic probe causal --strength 0.5",
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -53,8 +57,17 @@ enum ProbeCommand: Command {
             try export(set, model: model, args)
         case "import":
             try importVector(model: model, args)
+        case "causal":
+            let (set, _) = try ProbeOptions.load(args, model: model)
+            let strength = Float(try args.double("strength", in: -100...100) ?? 0.5)
+            let results = try CausalCheck.run(model: model, probes: set, strength: strength, threads: try args.int("threads", in: 1...256))
+            for r in results {
+                let own = r.rise[try set.index(of: r.emotion)]
+                Terminal.out(String(format: "%@ %-11@ own rise %+6.2f  top %@\n", r.passed ? "ok  " : "FAIL", r.emotion, own, r.top))
+            }
+            Terminal.out("\(results.filter(\.passed).count)/\(results.count) emotions rise most under their own vector\n")
         default:
-            throw UsageError("unknown subcommand '\(sub)' (extract, validate, show, classify, export, import)")
+            throw UsageError("unknown subcommand '\(sub)' (extract, validate, show, classify, export, import, causal)")
         }
         return ExitCode.ok
     }
@@ -109,7 +122,7 @@ enum ProbeCommand: Command {
         for i in 0..<texts.count {
             let probe = set.layers[layer]
             let z = probe.zScores(probe.project(acts.row(i, layer)))
-            let top = ProbeBuilder.argmax(probe.project(acts.row(i, layer)))
+            let top = probe.classify(acts.row(i, layer))
             if args.flag("json") {
                 let zs = zip(set.emotions, z).map { "\(jsonString($0)):\(jsonNumber(Double($1)))" }.joined(separator: ",")
                 Terminal.out("{\"top\":\(jsonString(set.emotions[top])),\"z\":{\(zs)}}\n")
