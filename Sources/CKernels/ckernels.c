@@ -59,7 +59,9 @@ static inline __m256i high5_vnni(const uint8_t *p) {
     return _mm256_maskz_mov_epi8((__mmask32)h, _mm256_set1_epi8(0x10));
 }
 #define HIGH5(p) high5_vnni(p)
+#define WIDE512 1
 #include "quant_x86.h"
+#undef WIDE512
 #undef SFX
 #undef DOT_US
 #undef ACC_US16
