@@ -2,7 +2,6 @@
 // -march=native). On other architectures every call returns 0 and Engine falls back to its Swift kernels.
 #include "ckernels.h"
 #include <stddef.h>
-#include <string.h>
 
 typedef void (*row_fn)(const uint8_t *w, const limbic_acts *x, int64_t t0, int nt, float *out, int64_t os);
 
@@ -25,6 +24,7 @@ int limbic_cpu_level(void) {
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include <string.h>
 #define ALWAYS_INLINE __attribute__((always_inline)) inline
 
 // AVX2: u8×i8 pairs → i16 (maddubs; no overflow: |u| ≤ 255 only for Q8_0 where |u|,|q| ≤ 127), then pairs → i32.

@@ -76,6 +76,73 @@ static ALWAYS_INLINE void F(dot32)(const int type, const int nt, const uint8_t *
     for (int t = 0; t < nt; t++) out[(t0 + t) * os] = F(hsum)(_mm256_add_ps(acc0[t], acc1[t])) + (mm0[t] + mm1[t]);
 }
 
+#if defined(WIDE512)
+// AVX-512 only: two consecutive 32-blocks in one 512-bit vector (their activations are contiguous), so a single
+// dpbusd/cvt/fma covers 64 weights and the per-block scale work is done for both blocks at once.
+static ALWAYS_INLINE void F(pair32)(const int type, const int nt, const uint8_t *b0, const int bb, int64_t b,
+                                    const int8_t *const *xq, const float *const *xd, const float *const *xs,
+                                    __m512 *acc, __m128 *mm) {
+    const uint8_t *b1 = b0 + bb;
+    uint32_t h0, h1; memcpy(&h0, b0, 4); memcpy(&h1, b1, 4);
+    const __m128 dm = _mm_cvtph_ps(_mm_set_epi32(0, 0, (int)h1, (int)h0));  // [d0, m0, d1, m1] (m slots junk if no m)
+    const __m128 d2 = _mm_shuffle_ps(dm, dm, _MM_SHUFFLE(2, 0, 2, 0));
+    __m128 m2 = _mm_shuffle_ps(dm, dm, _MM_SHUFFLE(3, 1, 3, 1));
+    if (type == 2) m2 = _mm_mul_ps(d2, _mm_set1_ps(-8));
+    if (type == 6) m2 = _mm_mul_ps(d2, _mm_set1_ps(-16));
+    __m512i u;
+    __mmask64 neg = 0;
+    if (type == 8) {
+        const __m512i w8 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(b0 + 2))),
+                                              _mm256_loadu_si256((const __m256i *)(b1 + 2)), 1);
+        neg = _mm512_movepi8_mask(w8);
+        u = _mm512_abs_epi8(w8);
+    } else {
+        const int qs = type == 2 ? 2 : type == 3 ? 4 : type == 6 ? 6 : 8;
+        // [qs0, qs0, qs1, qs1] shifted by 0/4 per 128-bit lane: low nibbles then high ones, block 0 then block 1.
+        __m512i v = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(b0 + qs)));
+        v = _mm512_mask_broadcast_i32x4(v, 0xFF00, _mm_loadu_si128((const __m128i *)(b1 + qs)));
+        u = _mm512_and_si512(_mm512_srlv_epi64(v, _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0)), _mm512_set1_epi8(0x0F));
+        if (type == 6 || type == 7) {
+            const int qh = type == 6 ? 2 : 4;
+            uint32_t q0, q1; memcpy(&q0, b0 + qh, 4); memcpy(&q1, b1 + qh, 4);
+            u = _mm512_or_si512(u, _mm512_maskz_mov_epi8((__mmask64)q0 | (__mmask64)q1 << 32, _mm512_set1_epi8(0x10)));
+        }
+    }
+    const __m512i spread = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    for (int t = 0; t < nt; t++) {
+        __m512i q = _mm512_loadu_si512((const void *)(xq[t] + b * 32));
+        if (type == 8) q = _mm512_mask_sub_epi8(q, neg, _mm512_setzero_si512(), q);  // q·sign(w), exact
+        const __m512 p = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, q));
+        const __m128 sc = _mm_mul_ps(d2, _mm_castpd_ps(_mm_load_sd((const double *)(xd[t] + b))));
+        acc[t] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread, _mm512_castps128_ps512(sc)), p, acc[t]);
+        if (type != 8) mm[t] = _mm_fmadd_ps(m2, _mm_castpd_ps(_mm_load_sd((const double *)(xs[t] + b))), mm[t]);
+    }
+}
+
+static ALWAYS_INLINE void F(dot32w)(const int type, const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
+                                    float *out, int64_t os) {
+    const int64_t nb = x->cols / 32;
+    const int bb = type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 34;
+    const int8_t *xq[4]; const float *xd[4], *xs[4];
+    __m512 acc0[4], acc1[4]; __m128 mm[4]; __m256 tail[4]; float tailm[4];
+    for (int t = 0; t < nt; t++) {
+        xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xs[t] = x->s + (t0 + t) * nb;
+        acc0[t] = acc1[t] = _mm512_setzero_ps(); mm[t] = _mm_setzero_ps(); tail[t] = _mm256_setzero_ps(); tailm[t] = 0;
+    }
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm);
+        F(pair32)(type, nt, w + (b + 2) * bb, bb, b + 2, xq, xd, xs, acc1, mm);
+    }
+    if (b + 2 <= nb) { F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm); b += 2; }
+    if (b < nb) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, tail, tailm);
+    for (int t = 0; t < nt; t++) {
+        const __m128 m = _mm_add_ps(mm[t], _mm_movehdup_ps(mm[t]));  // lanes 0 and 1 hold the two blocks' sums
+        out[(t0 + t) * os] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t])) + F(hsum)(tail[t]) + tailm[t] + _mm_cvtss_f32(m);
+    }
+}
+#endif
+
 // ---- K-quants against Q8_K activations (d per 256, bsums per 16).
 // Q4_K/Q5_K: w = d·sc_j·u − dmin·m_j per 32-chunk j (6-bit sc/m packed in 12 bytes, ggml's get_scale_min_k4).
 static ALWAYS_INLINE void F(scales_k4)(const uint8_t *p, uint8_t sc[8], uint8_t mn[8]) {
@@ -230,11 +297,16 @@ static ALWAYS_INLINE void F(dotf)(const int type, const int nt, const uint8_t *w
         default: body(1); break;                                                                              \
         }                                                                                                     \
     }
-#define B_Q4_0(N) F(dot32)(2, N, w, x, t0, out, os)
-#define B_Q4_1(N) F(dot32)(3, N, w, x, t0, out, os)
-#define B_Q5_0(N) F(dot32)(6, N, w, x, t0, out, os)
-#define B_Q5_1(N) F(dot32)(7, N, w, x, t0, out, os)
-#define B_Q8_0(N) F(dot32)(8, N, w, x, t0, out, os)
+#if defined(WIDE512)
+#define DOT32 dot32w
+#else
+#define DOT32 dot32
+#endif
+#define B_Q4_0(N) F(DOT32)(2, N, w, x, t0, out, os)
+#define B_Q4_1(N) F(DOT32)(3, N, w, x, t0, out, os)
+#define B_Q5_0(N) F(DOT32)(6, N, w, x, t0, out, os)
+#define B_Q5_1(N) F(DOT32)(7, N, w, x, t0, out, os)
+#define B_Q8_0(N) F(DOT32)(8, N, w, x, t0, out, os)
 #define B_Q4_K(N) F(dot_q45k)(0, N, w, x, t0, out, os)
 #define B_Q5_K(N) F(dot_q45k)(1, N, w, x, t0, out, os)
 #define B_Q6_K(N) F(dot_q6k)(N, w, x, t0, out, os)
@@ -271,6 +343,7 @@ static row_fn F(pick)(uint32_t type) {
 }
 
 #undef ROW_FN
+#undef DOT32
 #undef B_Q4_0
 #undef B_Q4_1
 #undef B_Q5_0
