@@ -42,6 +42,7 @@ static inline __m256i high5_avx2(const uint8_t *p) {
 }
 #define HIGH5(p) high5_avx2(p)
 #include "quant_x86.h"
+#include "quantize_x86.h"
 #undef SFX
 #undef DOT_US
 #undef ACC_US16
@@ -96,4 +97,20 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
         }
     }
     return 1;
+}
+
+int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float *s) {
+#if defined(__x86_64__)
+    if (limbic_cpu_level() >= 1) { quantize_q8_32_avx2(x, n, q, d, s); return 1; }
+#endif
+    (void)x; (void)n; (void)q; (void)d; (void)s;
+    return 0;
+}
+
+int limbic_quantize_q8_k(const float *x, int64_t n, int8_t *q, float *d, int16_t *bsums) {
+#if defined(__x86_64__)
+    if (limbic_cpu_level() >= 1) { quantize_q8_k_avx2(x, n, q, d, bsums); return 1; }
+#endif
+    (void)x; (void)n; (void)q; (void)d; (void)bsums;
+    return 0;
 }
