@@ -119,6 +119,57 @@ static ALWAYS_INLINE void F(pair32)(const int type, const int nt, const uint8_t 
     }
 }
 
+// Four consecutive blocks (two 512-bit vectors): the f16 scales of all four are converted and multiplied by the
+// activation scales in one go, which is most of the per-block cost at one token.
+static ALWAYS_INLINE void F(quad32)(const int type, const int nt, const uint8_t *b0, const int bb, int64_t b,
+                                    const int8_t *const *xq, const float *const *xd, const float *const *xs,
+                                    __m512 *acc0, __m512 *acc1, __m128 *mm) {
+    uint32_t h[4];
+    for (int k = 0; k < 4; k++) memcpy(&h[k], b0 + k * bb, 4);
+    const __m256 dm = _mm256_cvtph_ps(_mm_set_epi32((int)h[3], (int)h[2], (int)h[1], (int)h[0]));  // d0 m0 … d3 m3
+    const __m128 d4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+    __m128 m4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7)));
+    if (type == 2) m4 = _mm_mul_ps(d4, _mm_set1_ps(-8));
+    if (type == 6) m4 = _mm_mul_ps(d4, _mm_set1_ps(-16));
+    __m512i u[2];
+    __mmask64 neg[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        const uint8_t *p0 = b0 + 2 * k * bb, *p1 = p0 + bb;
+        if (type == 8) {
+            const __m512i w8 = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(p0 + 2))),
+                                                  _mm256_loadu_si256((const __m256i *)(p1 + 2)), 1);
+            neg[k] = _mm512_movepi8_mask(w8);
+            u[k] = _mm512_abs_epi8(w8);
+        } else {
+            const int qs = type == 2 ? 2 : type == 3 ? 4 : type == 6 ? 6 : 8;
+            __m512i v = _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(p0 + qs)));
+            v = _mm512_mask_broadcast_i32x4(v, 0xFF00, _mm_loadu_si128((const __m128i *)(p1 + qs)));
+            u[k] = _mm512_and_si512(_mm512_srlv_epi64(v, _mm512_set_epi64(4, 4, 0, 0, 4, 4, 0, 0)), _mm512_set1_epi8(0x0F));
+            if (type == 6 || type == 7) {
+                const int qh = type == 6 ? 2 : 4;
+                uint32_t q0, q1; memcpy(&q0, p0 + qh, 4); memcpy(&q1, p1 + qh, 4);
+                u[k] = _mm512_or_si512(u[k], _mm512_maskz_mov_epi8((__mmask64)q0 | (__mmask64)q1 << 32, _mm512_set1_epi8(0x10)));
+            }
+        }
+    }
+    const __m512i spread0 = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    const __m512i spread1 = _mm512_set_epi32(3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2);
+    for (int t = 0; t < nt; t++) {
+        __m512i q0 = _mm512_loadu_si512((const void *)(xq[t] + b * 32));
+        __m512i q1 = _mm512_loadu_si512((const void *)(xq[t] + b * 32 + 64));
+        if (type == 8) {
+            q0 = _mm512_mask_sub_epi8(q0, neg[0], _mm512_setzero_si512(), q0);
+            q1 = _mm512_mask_sub_epi8(q1, neg[1], _mm512_setzero_si512(), q1);
+        }
+        const __m512 p0 = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u[0], q0));
+        const __m512 p1 = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u[1], q1));
+        const __m512 sc = _mm512_castps128_ps512(_mm_mul_ps(d4, _mm_loadu_ps(xd[t] + b)));
+        acc0[t] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread0, sc), p0, acc0[t]);
+        acc1[t] = _mm512_fmadd_ps(_mm512_permutexvar_ps(spread1, sc), p1, acc1[t]);
+        if (type != 8) mm[t] = _mm_fmadd_ps(m4, _mm_loadu_ps(xs[t] + b), mm[t]);
+    }
+}
+
 static ALWAYS_INLINE void F(dot32w)(const int type, const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                     float *out, int64_t os) {
     const int64_t nb = x->cols / 32;
@@ -130,15 +181,18 @@ static ALWAYS_INLINE void F(dot32w)(const int type, const int nt, const uint8_t 
         acc0[t] = acc1[t] = _mm512_setzero_ps(); mm[t] = _mm_setzero_ps(); tail[t] = _mm256_setzero_ps(); tailm[t] = 0;
     }
     int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) {
-        F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm);
-        F(pair32)(type, nt, w + (b + 2) * bb, bb, b + 2, xq, xd, xs, acc1, mm);
-    }
-    if (b + 2 <= nb) { F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm); b += 2; }
-    if (b < nb) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, tail, tailm);
+    for (; b + 4 <= nb; b += 4) F(quad32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, acc1, mm);
+    __m128 mm2[4];
+    for (int t = 0; t < nt; t++) mm2[t] = _mm_setzero_ps();
+    if (b + 2 <= nb) { F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm2); b += 2; }
+    const int odd = b < nb;
+    if (odd) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, tail, tailm);
     for (int t = 0; t < nt; t++) {
-        const __m128 m = _mm_add_ps(mm[t], _mm_movehdup_ps(mm[t]));  // lanes 0 and 1 hold the two blocks' sums
-        out[(t0 + t) * os] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[t], acc1[t])) + F(hsum)(tail[t]) + tailm[t] + _mm_cvtss_f32(m);
+        // mm: one lane per block of a quad; mm2: lanes 0 and 1 from the last pair (2 and 3 stay zero)
+        __m512 a = _mm512_add_ps(acc0[t], acc1[t]);
+        a = _mm512_add_ps(a, _mm512_zextps128_ps512(_mm_add_ps(mm[t], mm2[t])));
+        if (odd) a = _mm512_add_ps(a, _mm512_zextps256_ps512(tail[t]));
+        out[(t0 + t) * os] = _mm512_reduce_add_ps(a) + tailm[t];
     }
 }
 #endif

@@ -41,7 +41,7 @@ private let shapes: [(rows: Int, tokens: Int)] = [(1, 1), (5, 3), (13, 4), (7, 9
 private func colChoices(_ type: GGMLType) -> [Int] {
     switch type.blockSize {
     case 256: [256, 768]
-    case 32: [32, 96, 576]
+    case 32: [32, 96, 160, 224, 576]  // every mix of 4-, 2- and 1-block steps
     default: [1, 7, 33, 576]
     }
 }
