@@ -56,24 +56,62 @@ static ALWAYS_INLINE void F(block32)(const int type, const int nt, const uint8_t
     }
 }
 
+// Four consecutive blocks on 256-bit vectors: the four f16 scale pairs are converted and multiplied by the
+// activation scales together instead of one scalar at a time.
+static ALWAYS_INLINE void F(quad32n)(const int type, const int nt, const uint8_t *b0, const int bb, int64_t b,
+                                     const int8_t *const *xq, const float *const *xd, const float *const *xs,
+                                     __m256 *acc0, __m256 *acc1, __m128 *mm) {
+    uint32_t h[4];
+    for (int k = 0; k < 4; k++) memcpy(&h[k], b0 + k * bb, 4);
+    const __m256 dm = _mm256_cvtph_ps(_mm_set_epi32((int)h[3], (int)h[2], (int)h[1], (int)h[0]));  // d0 m0 … d3 m3
+    const __m128 d4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6)));
+    __m128 m4 = _mm256_castps256_ps128(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(1, 3, 5, 7, 1, 3, 5, 7)));
+    if (type == 2) m4 = _mm_mul_ps(d4, _mm_set1_ps(-8));
+    if (type == 6) m4 = _mm_mul_ps(d4, _mm_set1_ps(-16));
+    __m256i u[4], w8[4];
+    for (int k = 0; k < 4; k++) {
+        const uint8_t *blk = b0 + k * bb;
+        switch (type) {
+        case 2: u[k] = F(nibbles)(blk + 2); break;
+        case 3: u[k] = F(nibbles)(blk + 4); break;
+        case 6: u[k] = _mm256_or_si256(F(nibbles)(blk + 6), HIGH5(blk + 2)); break;
+        case 7: u[k] = _mm256_or_si256(F(nibbles)(blk + 8), HIGH5(blk + 4)); break;
+        default: w8[k] = _mm256_loadu_si256((const __m256i *)(blk + 2)); u[k] = _mm256_abs_epi8(w8[k]); break;
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        const __m256 sc = _mm256_castps128_ps256(_mm_mul_ps(d4, _mm_loadu_ps(xd[t] + b)));
+        for (int k = 0; k < 4; k++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(xq[t] + (b + k) * 32));
+            if (type == 8) q = _mm256_sign_epi8(q, w8[k]);
+            const __m256 p = _mm256_cvtepi32_ps(DOT_US(u[k], q));
+            const __m256 sk = _mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(k));
+            if (k & 1) acc1[t] = _mm256_fmadd_ps(sk, p, acc1[t]);
+            else acc0[t] = _mm256_fmadd_ps(sk, p, acc0[t]);
+        }
+        if (type != 8) mm[t] = _mm_fmadd_ps(m4, _mm_loadu_ps(xs[t] + b), mm[t]);
+    }
+}
+
 static ALWAYS_INLINE void F(dot32)(const int type, const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                    float *out, int64_t os) {
     const int64_t nb = x->cols / 32;
     const int bb = type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 34;
     const int8_t *xq[4]; const float *xd[4], *xs[4];
-    __m256 acc0[4], acc1[4]; float mm0[4], mm1[4];
+    __m256 acc0[4], acc1[4]; __m128 mm[4]; float mm0[4];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xs[t] = x->s + (t0 + t) * nb;
-        acc0[t] = acc1[t] = _mm256_setzero_ps(); mm0[t] = mm1[t] = 0;
+        acc0[t] = acc1[t] = _mm256_setzero_ps(); mm[t] = _mm_setzero_ps(); mm0[t] = 0;
     }
-    // Two accumulator sets: one token alone would otherwise wait on the fma latency every block.
+    // Two accumulators (even and odd blocks): one token alone would otherwise wait on the fma latency every block.
     int64_t b = 0;
-    for (; b + 2 <= nb; b += 2) {
-        F(block32)(type, nt, w + b * bb, b, xq, xd, xs, acc0, mm0);
-        F(block32)(type, nt, w + (b + 1) * bb, b + 1, xq, xd, xs, acc1, mm1);
+    for (; b + 4 <= nb; b += 4) F(quad32n)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, acc1, mm);
+    for (; b < nb; b++) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, acc0, mm0);
+    for (int t = 0; t < nt; t++) {
+        __m128 m = _mm_add_ps(mm[t], _mm_movehl_ps(mm[t], mm[t]));
+        m = _mm_add_ss(m, _mm_movehdup_ps(m));
+        out[(t0 + t) * os] = F(hsum)(_mm256_add_ps(acc0[t], acc1[t])) + mm0[t] + _mm_cvtss_f32(m);
     }
-    if (b < nb) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, acc0, mm0);
-    for (int t = 0; t < nt; t++) out[(t0 + t) * os] = F(hsum)(_mm256_add_ps(acc0[t], acc1[t])) + (mm0[t] + mm1[t]);
 }
 
 #if defined(WIDE512)
