@@ -336,6 +336,104 @@ static ALWAYS_INLINE void F(dot_q6k)(const int nt, const uint8_t *w, const limbi
     for (int t = 0; t < nt; t++) out[(t0 + t) * os] = F(hsum)(acc[t]);
 }
 
+#if defined(WIDE512)
+// AVX-512: the K-quants 64 weights per instruction. A 512-bit vector holds two 32-chunks (Q4_K/Q5_K: the low and
+// high nibbles of the same 32 bytes, which are elements 64i…64i+63 in order) or four 16-groups (Q6_K), with an
+// i16 scale vector spread to match, so maddubs + dpwssd cover 64 weights per token.
+static ALWAYS_INLINE void F(dot_q45k_w)(const int five, const int nt, const uint8_t *w, const limbic_acts *x,
+                                        int64_t t0, float *out, int64_t os) {
+    const int64_t nb = x->cols / 256;
+    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
+    __m512 acc[4];
+    for (int t = 0; t < nt; t++) {
+        xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
+        acc[t] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), one = _mm512_set1_epi8(1);
+    const __m512i nibbleShift = _mm512_set_epi64(4, 4, 4, 4, 0, 0, 0, 0);
+    for (int64_t i = 0; i < nb; i++, w += five ? 176 : 144) {
+        const float d = F(h2f)(w), dmin = F(h2f)(w + 2);
+        uint8_t sc[8], mn[8];
+        F(scales_k4)(w + 4, sc, mn);
+        const uint8_t *qs = w + (five ? 48 : 16);
+        const __m512i qh = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(w + 16))) : _mm512_setzero_si512();
+        __m512i isum[4];
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
+        for (int j = 0; j < 4; j++) {
+            const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * j)));
+            __m512i u = _mm512_and_si512(_mm512_srlv_epi64(q, nibbleShift), m4);
+            if (five) {  // chunk 2j takes bit 2j of qh[l], chunk 2j+1 bit 2j+1
+                const __m512i hs = _mm512_inserti64x4(_mm512_set1_epi16((short)(2 * j)), _mm256_set1_epi16((short)(2 * j + 1)), 1);
+                u = _mm512_or_si512(u, _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(qh, hs), one), 4));
+            }
+            const __m512i k = _mm512_inserti64x4(_mm512_set1_epi16(sc[2 * j]), _mm256_set1_epi16(sc[2 * j + 1]), 1);
+            for (int t = 0; t < nt; t++) {
+                const __m512i xv = _mm512_loadu_si512((const void *)(xq[t] + i * 256 + 64 * j));
+                isum[t] = _mm512_dpwssd_epi32(isum[t], _mm512_maddubs_epi16(u, xv), k);
+            }
+        }
+        const __m128i mn8 = _mm_loadl_epi64((const __m128i *)mn);
+        const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(mn8, mn8));
+        for (int t = 0; t < nt; t++) {
+            const float dx = xd[t][i];
+            const __m256i msum = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(xb[t] + i * 16)), mins16);
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(isum[t]), acc[t]);
+            acc[t] = _mm512_fnmadd_ps(_mm512_set1_ps(dmin * dx), _mm512_zextps256_ps512(_mm256_cvtepi32_ps(msum)), acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(t0 + t) * os] = _mm512_reduce_add_ps(acc[t]);
+}
+
+static ALWAYS_INLINE void F(dot_q6k_w)(const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
+                                       float *out, int64_t os) {
+    const int64_t nb = x->cols / 256;
+    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
+    __m512 acc[4];
+    for (int t = 0; t < nt; t++) {
+        xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
+        acc[t] = _mm512_setzero_ps();
+    }
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(0x03);
+    // qh bits for chunks 0,1 (shift 0 | 2) and 2,3 (shift 4 | 6), one half of the vector each
+    const __m512i s01 = _mm512_inserti64x4(_mm512_set1_epi16(0), _mm256_set1_epi16(2), 1);
+    const __m512i s23 = _mm512_inserti64x4(_mm512_set1_epi16(4), _mm256_set1_epi16(6), 1);
+    for (int64_t i = 0; i < nb; i++, w += 210) {
+        const uint8_t *ql = w, *qh = w + 128;
+        const int8_t *sc = (const int8_t *)(w + 192);
+        const float d = F(h2f)(w + 208);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
+        const __m512i scw = _mm512_castsi256_si512(sc16);
+        __m512i isum[4];
+        for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
+        for (int h = 0; h < 2; h++) {
+            const __m512i l = _mm512_loadu_si512((const void *)(ql + 64 * h));  // ql[l] | ql[l+32]
+            const __m512i hv = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qh + 32 * h)));
+            __m512i u[2];
+            u[0] = _mm512_or_si512(_mm512_and_si512(l, m4), _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hv, s01), m3), 4));
+            u[1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                   _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(hv, s23), m3), 4));
+            for (int c = 0; c < 2; c++) {
+                const int g = 8 * h + 4 * c;  // 16-groups g … g+3, eight i16 lanes each
+                const __m512i idx = _mm512_inserti64x4(
+                    _mm512_castsi256_si512(_mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)g)), _mm_set1_epi16((short)(g + 1)), 1)),
+                    _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_set1_epi16((short)(g + 2))), _mm_set1_epi16((short)(g + 3)), 1), 1);
+                const __m512i k = _mm512_permutexvar_epi16(idx, scw);
+                for (int t = 0; t < nt; t++) {
+                    const __m512i q = _mm512_loadu_si512((const void *)(xq[t] + i * 256 + 128 * h + 64 * c));
+                    isum[t] = _mm512_dpwssd_epi32(isum[t], _mm512_maddubs_epi16(u[c], q), k);
+                }
+            }
+        }
+        for (int t = 0; t < nt; t++) {
+            const __m256i corr = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(xb[t] + i * 16)), sc16);
+            const __m512i s = _mm512_sub_epi32(isum[t], _mm512_zextsi256_si512(_mm256_slli_epi32(corr, 5)));
+            acc[t] = _mm512_fmadd_ps(_mm512_set1_ps(d * xd[t][i]), _mm512_cvtepi32_ps(s), acc[t]);
+        }
+    }
+    for (int t = 0; t < nt; t++) out[(t0 + t) * os] = _mm512_reduce_add_ps(acc[t]);
+}
+#endif
+
 // ---- F32 (0), F16 (1), BF16 (30) weights against f32 activations.
 static ALWAYS_INLINE __m256 F(load8w)(const int type, const uint8_t *w, int64_t i) {
     switch (type) {
@@ -399,9 +497,15 @@ static ALWAYS_INLINE void F(dotf)(const int type, const int nt, const uint8_t *w
 #define B_Q5_0(N) F(DOT32)(6, N, w, x, t0, out, os)
 #define B_Q5_1(N) F(DOT32)(7, N, w, x, t0, out, os)
 #define B_Q8_0(N) F(DOT32)(8, N, w, x, t0, out, os)
+#if defined(WIDE512)
+#define B_Q4_K(N) F(dot_q45k_w)(0, N, w, x, t0, out, os)
+#define B_Q5_K(N) F(dot_q45k_w)(1, N, w, x, t0, out, os)
+#define B_Q6_K(N) F(dot_q6k_w)(N, w, x, t0, out, os)
+#else
 #define B_Q4_K(N) F(dot_q45k)(0, N, w, x, t0, out, os)
 #define B_Q5_K(N) F(dot_q45k)(1, N, w, x, t0, out, os)
 #define B_Q6_K(N) F(dot_q6k)(N, w, x, t0, out, os)
+#endif
 #define B_F32(N) F(dotf)(0, N, w, x, t0, out, os)
 #define B_F16(N) F(dotf)(1, N, w, x, t0, out, os)
 #define B_BF16(N) F(dotf)(30, N, w, x, t0, out, os)
