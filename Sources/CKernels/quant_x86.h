@@ -5,7 +5,8 @@
 //   SFX                 suffix for every name defined here (avx2 / vnni);
 //   DOT_US(u, s)        i32×8: each lane the sum of 4 products u8 × i8 (u unsigned 0..255, s signed);
 //   ACC_US16(a, u, s, k) a + Σ over i16 pairs of (u8×i8 pair sums) × k (k an i16 vector of scales);
-//   HIGH5(p)            32 bits at p → 32 bytes, byte i = 0x10 when bit i is set (Q5's fifth bit, ggml's qh).
+//   HIGH5(p)            32 bits at p → 32 bytes, byte i = 0x10 when bit i is set (Q5's fifth bit, ggml's qh);
+//   WIDE512             (VNNI pass only) use the 512-bit kernels for the 32-block types and the K-quants.
 // Block layouts and formulas follow llama.cpp's ggml-common.h / ggml-quants.c (see Engine/Quant/Dequantize.swift).
 
 #define CAT2(a, b) a##_##b

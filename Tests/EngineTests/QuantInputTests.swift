@@ -49,3 +49,12 @@ private final class SharedOut: @unchecked Sendable {
     _ = await (top, bottom)
     #expect((0..<rows * tokens).allSatisfy { single.p[$0] == split.p[$0] })
 }
+
+@Test func oneQuantizedInputServesEveryTypeOfItsFormat() {
+    let input = QuantizedInput(maxTokens: 1, maxCols: 256)
+    let x = [Float](repeating: 1, count: 256)
+    x.withUnsafeBufferPointer { input.quantize($0.baseAddress!, tokens: 1, cols: 256, rowStride: 256, for: .q8_0) }
+    #expect(input.isQuantized(for: .q4_1) && input.isQuantized(for: .q5_0) && !input.isQuantized(for: .q4_K))
+    x.withUnsafeBufferPointer { input.quantize($0.baseAddress!, tokens: 1, cols: 256, rowStride: 256, for: .q6_K) }
+    #expect(input.isQuantized(for: .q4_K) && !input.isQuantized(for: .f16))
+}

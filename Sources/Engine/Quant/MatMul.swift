@@ -31,8 +31,7 @@ public func matmul(_ w: WeightMatrix, _ input: QuantizedInput, rows: Range<Int>,
                    outStride: Int, level: KernelLevel) {
     precondition(rows.lowerBound >= 0 && rows.upperBound <= w.rows, "matmul: rows \(rows) outside 0..<\(w.rows)")
     precondition(input.cols == w.cols, "matmul: input has \(input.cols) columns, weights \(w.cols)")
-    precondition(input.format != nil && input.format == activationFormat(for: w.type),
-                 "matmul: input was not quantized for \(w.type.name)")
+    precondition(input.isQuantized(for: w.type), "matmul: input was not quantized for \(w.type.name)")
     if rows.isEmpty || input.tokens == 0 { return }
     if level > .scalar {
         var acts = limbic_acts(q: input.q, d: input.d, s: input.s, bsums: input.bsums, f: input.f,

@@ -41,6 +41,13 @@ public final class QuantizedInput: @unchecked Sendable {
         bsums = .allocate(capacity: n / 16 + maxTokens)
     }
 
+    /// Whether the last `quantize` produced what `type`'s kernels read. Weight types share formats (Q4_0, Q4_1,
+    /// Q5_0, Q5_1 and Q8_0 all read 32-blocks; the K-quants Q8_K; F32/F16/BF16 floats), so one quantized input can
+    /// serve several mat-muls of the same activations (e.g. the Q, K and V projections).
+    public func isQuantized(for type: GGMLType) -> Bool {
+        format != nil && format == activationFormat(for: type)
+    }
+
     deinit {
         q.deallocate(); d.deallocate(); s.deallocate(); bsums.deallocate(); f?.deallocate()
     }
