@@ -26,6 +26,8 @@ int limbic_cpu_level(void) {
 #include <immintrin.h>
 #include <string.h>
 #define ALWAYS_INLINE __attribute__((always_inline)) inline
+// Most tokens one weight row is multiplied with per kernel call (the AVX-512 level has registers for 8).
+#define NT_MAX 8
 
 // AVX2: u8×i8 pairs → i16 (maddubs; no overflow: |u| ≤ 255 only for Q8_0 where |u|,|q| ≤ 127), then pairs → i32.
 #pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
@@ -86,12 +88,13 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
     int64_t chunk = (24 * 1024 / (bytesPerToken > 0 ? bytesPerToken : 1)) & ~(int64_t)3;
     if (chunk < 4) chunk = 4;
     const uint8_t *wb = (const uint8_t *)w;
+    const int step = level >= 2 ? 8 : 4;  // tokens per kernel call
     for (int64_t c0 = 0; c0 < x->tokens; c0 += chunk) {
         const int64_t c1 = c0 + chunk < x->tokens ? c0 + chunk : x->tokens;
         for (int64_t r = row0; r < row1; r++) {
             const uint8_t *row = wb + r * rowBytes;
-            for (int64_t t = c0; t < c1; t += 4) {
-                const int nt = c1 - t < 4 ? (int)(c1 - t) : 4;
+            for (int64_t t = c0; t < c1; t += step) {
+                const int nt = c1 - t < step ? (int)(c1 - t) : step;
                 f(row, x, t, nt, out + r, outStride);
             }
         }

@@ -98,8 +98,8 @@ static ALWAYS_INLINE void F(dot32)(const int type, const int nt, const uint8_t *
                                    float *out, int64_t os) {
     const int64_t nb = x->cols / 32;
     const int bb = type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 34;
-    const int8_t *xq[4]; const float *xd[4], *xs[4];
-    __m256 acc0[4], acc1[4]; __m128 mm[4]; float mm0[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX], *xs[NT_MAX];
+    __m256 acc0[NT_MAX], acc1[NT_MAX]; __m128 mm[NT_MAX]; float mm0[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xs[t] = x->s + (t0 + t) * nb;
         acc0[t] = acc1[t] = _mm256_setzero_ps(); mm[t] = _mm_setzero_ps(); mm0[t] = 0;
@@ -213,23 +213,24 @@ static ALWAYS_INLINE void F(dot32w)(const int type, const int nt, const uint8_t 
                                     float *out, int64_t os) {
     const int64_t nb = x->cols / 32;
     const int bb = type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 34;
-    const int8_t *xq[4]; const float *xd[4], *xs[4];
-    __m512 acc0[4], acc1[4]; __m128 mm[4]; __m256 tail[4]; float tailm[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX], *xs[NT_MAX];
+    __m512 acc0[NT_MAX], acc1[NT_MAX]; __m128 mm[NT_MAX]; __m256 tail[NT_MAX]; float tailm[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xs[t] = x->s + (t0 + t) * nb;
         acc0[t] = acc1[t] = _mm512_setzero_ps(); mm[t] = _mm_setzero_ps(); tail[t] = _mm256_setzero_ps(); tailm[t] = 0;
     }
+    // A second accumulator hides the fma latency for one or two tokens; with more, the tokens do, and the
+    // registers are needed for them.
+    __m512 *acc2 = nt > 2 ? acc0 : acc1;
     int64_t b = 0;
-    for (; b + 4 <= nb; b += 4) F(quad32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, acc1, mm);
-    __m128 mm2[4];
-    for (int t = 0; t < nt; t++) mm2[t] = _mm_setzero_ps();
-    if (b + 2 <= nb) { F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, mm2); b += 2; }
+    for (; b + 4 <= nb; b += 4) F(quad32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc0, acc2, mm);
+    // pair32 adds m·s into lanes 0 and 1 of mm (lanes 2 and 3 get m·0)
+    if (b + 2 <= nb) { F(pair32)(type, nt, w + b * bb, bb, b, xq, xd, xs, acc2, mm); b += 2; }
     const int odd = b < nb;
     if (odd) F(block32)(type, nt, w + b * bb, b, xq, xd, xs, tail, tailm);
     for (int t = 0; t < nt; t++) {
-        // mm: one lane per block of a quad; mm2: lanes 0 and 1 from the last pair (2 and 3 stay zero)
-        __m512 a = _mm512_add_ps(acc0[t], acc1[t]);
-        a = _mm512_add_ps(a, _mm512_zextps128_ps512(_mm_add_ps(mm[t], mm2[t])));
+        __m512 a = nt > 2 ? acc0[t] : _mm512_add_ps(acc0[t], acc1[t]);
+        a = _mm512_add_ps(a, _mm512_zextps128_ps512(mm[t]));
         if (odd) a = _mm512_add_ps(a, _mm512_zextps256_ps512(tail[t]));
         out[(t0 + t) * os] = _mm512_reduce_add_ps(a) + tailm[t];
     }
@@ -249,8 +250,8 @@ static ALWAYS_INLINE void F(scales_k4)(const uint8_t *p, uint8_t sc[8], uint8_t 
 static ALWAYS_INLINE void F(dot_q45k)(const int five, const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                       float *out, int64_t os) {
     const int64_t nb = x->cols / 256;
-    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
-    __m256 acc[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX]; const int16_t *xb[NT_MAX];
+    __m256 acc[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
         acc[t] = _mm256_setzero_ps();
@@ -262,7 +263,7 @@ static ALWAYS_INLINE void F(dot_q45k)(const int five, const int nt, const uint8_
         F(scales_k4)(w + 4, sc, mn);
         const uint8_t *qs = w + (five ? 48 : 16);
         const __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(w + 16)) : _mm256_setzero_si256();
-        __m256i isum[4], isum2[4];
+        __m256i isum[NT_MAX], isum2[NT_MAX];
         for (int t = 0; t < nt; t++) isum[t] = isum2[t] = _mm256_setzero_si256();
         for (int j = 0; j < 4; j++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * j));
@@ -296,8 +297,8 @@ static ALWAYS_INLINE void F(dot_q45k)(const int five, const int nt, const uint8_
 static ALWAYS_INLINE void F(dot_q6k)(const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                      float *out, int64_t os) {
     const int64_t nb = x->cols / 256;
-    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
-    __m256 acc[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX]; const int16_t *xb[NT_MAX];
+    __m256 acc[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
         acc[t] = _mm256_setzero_ps();
@@ -307,7 +308,7 @@ static ALWAYS_INLINE void F(dot_q6k)(const int nt, const uint8_t *w, const limbi
         const uint8_t *ql = w, *qh = w + 128;
         const int8_t *sc = (const int8_t *)(w + 192);
         const float d = F(h2f)(w + 208);
-        __m256i isum[4];
+        __m256i isum[NT_MAX];
         for (int t = 0; t < nt; t++) isum[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
             const __m256i hv = _mm256_loadu_si256((const __m256i *)(qh + 32 * h));
@@ -344,8 +345,8 @@ static ALWAYS_INLINE void F(dot_q6k)(const int nt, const uint8_t *w, const limbi
 static ALWAYS_INLINE void F(dot_q45k_w)(const int five, const int nt, const uint8_t *w, const limbic_acts *x,
                                         int64_t t0, float *out, int64_t os) {
     const int64_t nb = x->cols / 256;
-    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
-    __m512 acc[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX]; const int16_t *xb[NT_MAX];
+    __m512 acc[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
         acc[t] = _mm512_setzero_ps();
@@ -358,7 +359,7 @@ static ALWAYS_INLINE void F(dot_q45k_w)(const int five, const int nt, const uint
         F(scales_k4)(w + 4, sc, mn);
         const uint8_t *qs = w + (five ? 48 : 16);
         const __m512i qh = five ? _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(w + 16))) : _mm512_setzero_si512();
-        __m512i isum[4];
+        __m512i isum[NT_MAX];
         for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
         for (int j = 0; j < 4; j++) {
             const __m512i q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)(qs + 32 * j)));
@@ -388,8 +389,8 @@ static ALWAYS_INLINE void F(dot_q45k_w)(const int five, const int nt, const uint
 static ALWAYS_INLINE void F(dot_q6k_w)(const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                        float *out, int64_t os) {
     const int64_t nb = x->cols / 256;
-    const int8_t *xq[4]; const float *xd[4]; const int16_t *xb[4];
-    __m512 acc[4];
+    const int8_t *xq[NT_MAX]; const float *xd[NT_MAX]; const int16_t *xb[NT_MAX];
+    __m512 acc[NT_MAX];
     for (int t = 0; t < nt; t++) {
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
         acc[t] = _mm512_setzero_ps();
@@ -404,7 +405,7 @@ static ALWAYS_INLINE void F(dot_q6k_w)(const int nt, const uint8_t *w, const lim
         const float d = F(h2f)(w + 208);
         const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)sc));
         const __m512i scw = _mm512_castsi256_si512(sc16);
-        __m512i isum[4];
+        __m512i isum[NT_MAX];
         for (int t = 0; t < nt; t++) isum[t] = _mm512_setzero_si512();
         for (int h = 0; h < 2; h++) {
             const __m512i l = _mm512_loadu_si512((const void *)(ql + 64 * h));  // ql[l] | ql[l+32]
@@ -456,8 +457,8 @@ static ALWAYS_INLINE float F(load1w)(const int type, const uint8_t *w, int64_t i
 static ALWAYS_INLINE void F(dotf)(const int type, const int nt, const uint8_t *w, const limbic_acts *x, int64_t t0,
                                   float *out, int64_t os) {
     const int64_t n = x->cols;
-    const float *xf[4];
-    __m256 acc0[4], acc1[4];
+    const float *xf[NT_MAX];
+    __m256 acc0[NT_MAX], acc1[NT_MAX];
     for (int t = 0; t < nt; t++) { xf[t] = x->f + (t0 + t) * n; acc0[t] = acc1[t] = _mm256_setzero_ps(); }
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -479,9 +480,15 @@ static ALWAYS_INLINE void F(dotf)(const int type, const int nt, const uint8_t *w
 }
 
 // ---- One weight row against nt (1…4) tokens, specialised per token count so accumulators stay in registers.
+#if defined(WIDE512)
+#define ROW_CASES_WIDE(body) case 8: body(8); break; case 7: body(7); break; case 6: body(6); break; case 5: body(5); break;
+#else
+#define ROW_CASES_WIDE(body)
+#endif
 #define ROW_FN(name, body)                                                                                    \
     static void F(name)(const uint8_t *w, const limbic_acts *x, int64_t t0, int nt, float *out, int64_t os) { \
         switch (nt) {                                                                                         \
+        ROW_CASES_WIDE(body)                                                                                  \
         case 4: body(4); break;                                                                               \
         case 3: body(3); break;                                                                               \
         case 2: body(2); break;                                                                               \
@@ -540,6 +547,7 @@ static row_fn F(pick)(uint32_t type) {
 }
 
 #undef ROW_FN
+#undef ROW_CASES_WIDE
 #undef DOT32
 #undef B_Q4_0
 #undef B_Q4_1
