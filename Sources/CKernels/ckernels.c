@@ -83,12 +83,12 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
 #endif
     if (!f) return 0;
     // Tokens in chunks whose activations stay in L1 (~24 KiB), each weight row reused across the chunk and
-    // unpacked once per 4 tokens.
+    // unpacked once per kernel call (4 tokens, 8 at the AVX-512 level).
     const int64_t bytesPerToken = x->f && (type == 0 || type == 1 || type == 30) ? x->cols * 4 : x->cols;
-    int64_t chunk = (24 * 1024 / (bytesPerToken > 0 ? bytesPerToken : 1)) & ~(int64_t)3;
-    if (chunk < 4) chunk = 4;
-    const uint8_t *wb = (const uint8_t *)w;
     const int step = level >= 2 ? 8 : 4;  // tokens per kernel call
+    int64_t chunk = 24 * 1024 / (bytesPerToken > 0 ? bytesPerToken : 1) / step * step;
+    if (chunk < step) chunk = step;
+    const uint8_t *wb = (const uint8_t *)w;
     for (int64_t c0 = 0; c0 < x->tokens; c0 += chunk) {
         const int64_t c1 = c0 + chunk < x->tokens ? c0 + chunk : x->tokens;
         for (int64_t r = row0; r < row1; r++) {

@@ -37,7 +37,7 @@ private func randomActivations(tokens: Int, cols: Int, seed: UInt64) -> [Float] 
 }
 
 // Token counts cover every kernel width (1…8 tokens per call) and the remainders after full groups.
-private let shapes: [(rows: Int, tokens: Int)] = [(1, 1), (5, 3), (13, 4), (7, 9), (3, 6), (2, 15)]
+private let shapes: [(rows: Int, tokens: Int)] = [(1, 1), (5, 3), (13, 4), (7, 9), (3, 6), (2, 15), (4, 13), (6, 2)]
 
 private func colChoices(_ type: GGMLType) -> [Int] {
     switch type.blockSize {
