@@ -64,14 +64,13 @@ static void quantize_q8_k_avx2(const float *x, int64_t n, int8_t *q, float *d, i
         const float iscale = -127.0f / maxValue;
         const __m256 scale = _mm256_set1_ps(iscale);
         for (int k = 0; k < 8; k++) {  // 32 elements = two 16-sums
-            __m256i sum;
-            const __m256i v = q8_round32(xb + 32 * k, scale, &sum);
+            __m256i unused;
+            const __m256i v = q8_round32(xb + 32 * k, scale, &unused);
             _mm256_storeu_si256((__m256i *)(q + 256 * b + 32 * k), v);
             // the two 16-sums: sum of the bytes in each 128-bit half
             const __m256i w = _mm256_sad_epu8(_mm256_xor_si256(v, _mm256_set1_epi8((char)0x80)), _mm256_setzero_si256());
             bsums[16 * b + 2 * k] = (int16_t)(_mm256_extract_epi64(w, 0) + _mm256_extract_epi64(w, 1) - 16 * 128);
             bsums[16 * b + 2 * k + 1] = (int16_t)(_mm256_extract_epi64(w, 2) + _mm256_extract_epi64(w, 3) - 16 * 128);
-            (void)sum;
         }
         d[b] = 1.0f / iscale;
     }

@@ -58,3 +58,21 @@ private final class SharedOut: @unchecked Sendable {
     x.withUnsafeBufferPointer { input.quantize($0.baseAddress!, tokens: 1, cols: 256, rowStride: 256, for: .q6_K) }
     #expect(input.isQuantized(for: .q4_K) && !input.isQuantized(for: .f16))
 }
+
+@Test(arguments: [GGMLType.q8_0, .q4_K, .f16])
+func rowStrideSkipsBetweenTokens(_ type: GGMLType) {
+    // Tokens taken every other row of a wider buffer quantize as the same tokens packed.
+    let cols = 256, tokens = 3
+    var rng = TestRandom(seed: 31)
+    let wide = (0..<2 * tokens * cols).map { _ in rng.float() }
+    let packed = (0..<tokens).flatMap { t in wide[2 * t * cols ..< (2 * t + 1) * cols] }
+    let a = QuantizedInput(maxTokens: tokens, maxCols: cols), b = QuantizedInput(maxTokens: tokens, maxCols: cols)
+    wide.withUnsafeBufferPointer { a.quantize($0.baseAddress!, tokens: tokens, cols: cols, rowStride: 2 * cols, for: type) }
+    packed.withUnsafeBufferPointer { b.quantize($0.baseAddress!, tokens: tokens, cols: cols, rowStride: cols, for: type) }
+    if type == .f16 {
+        #expect((0..<tokens * cols).allSatisfy { a.f![$0] == b.f![$0] })
+    } else {
+        #expect((0..<tokens * cols).allSatisfy { a.q[$0] == b.q[$0] })
+        #expect((0..<tokens * cols / type.blockSize).allSatisfy { a.d[$0] == b.d[$0] })
+    }
+}
