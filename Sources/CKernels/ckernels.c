@@ -1,9 +1,11 @@
 // Run-time dispatch over the x86 kernel bodies in quant_x86.h (DESIGN.md §8: one binary for every x86-64, no
-// -march=native). On other architectures every call returns 0 and Engine falls back to its Swift kernels.
+// -march=native), with the plain C kernels of quant_portable.h for every other CPU.
 #include "ckernels.h"
 #include <stddef.h>
 
 typedef void (*row_fn)(const uint8_t *w, const limbic_acts *x, int64_t t0, int nt, float *out, int64_t os);
+
+#include "quant_portable.h"
 
 int limbic_cpu_level(void) {
     static int cached = -1;
@@ -81,12 +83,13 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
     if (level >= 2) f = pick_vnni(type);
     else if (level == 1) f = pick_avx2(type);
 #endif
+    if (level <= 0) f = pick_portable(type);
     if (!f) return 0;
     // Tokens in chunks whose activations stay in L1 (~24 KiB), each weight row reused across the chunk and
     // unpacked once per kernel call (4 tokens, 8 at the AVX-512 level).
     const int64_t bytesPerToken = x->f && (type == 0 || type == 1 || type == 30) ? x->cols * 4 : x->cols;
     // Tokens per kernel call. Measured: Q6_K gains nothing from 8 at 1536 columns and loses a quarter at 8960.
-    const int step = level >= 2 && type != 14 ? 8 : 4;
+    const int step = level == 1 || (level >= 2 && type == 14) ? 4 : 8;
     int64_t chunk = 24 * 1024 / (bytesPerToken > 0 ? bytesPerToken : 1) / step * step;
     if (chunk < step) chunk = step;
     const uint8_t *wb = (const uint8_t *)w;
