@@ -45,11 +45,15 @@ static void row_portable(uint32_t type, const uint8_t *w, const limbic_acts *x, 
             const uint8_t *blk = w + i * bb;
             uint8_t sc[8], mn[8];
             if (type == 14) {  // signed 6-bit values q − 32, llama.cpp's ql/qh order
-                for (int e = 0; e < 256; e++) {
-                    const int h = e >> 7, k = (e & 127) >> 5, l = e & 31;
-                    const uint8_t ql = blk[64 * h + l + 32 * (k & 1)];
-                    const int lo = k < 2 ? ql & 0xF : ql >> 4, hi = (blk[128 + 32 * h + l] >> (2 * k)) & 3;
-                    v[e] = (int8_t)((lo | hi << 4) - 32);
+                for (int h = 0; h < 2; h++) {
+                    const uint8_t *ql = blk + 64 * h, *qh = blk + 128 + 32 * h;
+                    int8_t *y = v + 128 * h;
+                    for (int l = 0; l < 32; l++) {
+                        y[l] = (int8_t)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
+                        y[l + 32] = (int8_t)(((ql[l + 32] & 0xF) | ((qh[l] >> 2) & 3) << 4) - 32);
+                        y[l + 64] = (int8_t)(((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32);
+                        y[l + 96] = (int8_t)(((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32);
+                    }
                 }
             } else {  // Q4_K / Q5_K: chunk j from the low (even j) or high (odd j) nibbles; Q5_K bit j of qh[l]
                 for (int j = 0; j < 8; j++) {
@@ -92,11 +96,12 @@ static void row_portable(uint32_t type, const uint8_t *w, const limbic_acts *x, 
             else {
                 const uint32_t h = type == 6 || type == 7 ? (uint32_t)blk[qh] | (uint32_t)blk[qh + 1] << 8 |
                                                                 (uint32_t)blk[qh + 2] << 16 | (uint32_t)blk[qh + 3] << 24 : 0;
-                for (int j = 0; j < 32; j++) {
-                    const uint8_t byte = blk[qs + (j & 15)];
-                    const int q = (j < 16 ? byte & 0xF : byte >> 4) | ((h >> j) & 1) << 4;
-                    v[j] = (int8_t)(q - offset);
+                for (int j = 0; j < 16; j++) {
+                    v[j] = (int8_t)((blk[qs + j] & 0xF) - offset);
+                    v[j + 16] = (int8_t)((blk[qs + j] >> 4) - offset);
                 }
+                if (type == 6 || type == 7)
+                    for (int j = 0; j < 32; j++) v[j] = (int8_t)(v[j] + (int)((h >> j) & 1) * 16);
             }
             const float d = p_h2f(blk), m = hasMin ? p_h2f(blk + 2) : 0;
             for (int t = 0; t < nt; t++) {
