@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-/// Which instruction-set level the dispatcher picked on this CPU (0 scalar, 1 AVX2, 2 AVX-512 VNNI).
+/// Which instruction-set level the dispatcher picked on this CPU (0 portable C, 1 AVX2, 2 AVX-512 VNNI).
 int limbic_cpu_level(void);
 
 /// Activations of `tokens` tokens, already quantized by Engine's `QuantizedInput` (one of three formats):
@@ -27,8 +27,16 @@ typedef struct limbic_acts {
 /// out[t * outStride + r] = dot(weight row r, token t) for r in [row0, row1), t in [0, tokens).
 /// `type` is ggml's type number; weight row r starts at w + r * rowBytes. `level` caps the instruction set
 /// (pass limbic_cpu_level() for the best); it is lowered to what the CPU supports.
-/// Returns 0, computing nothing, when no C kernel exists for this type at this level (the caller then uses Swift).
+/// Returns 0, computing nothing, when no C kernel exists for this type (the caller then uses Swift).
 int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int64_t row0, int64_t row1,
                   const limbic_acts *x, float *out, int64_t outStride);
+
+/// Quantizes one token's `n` floats (a multiple of 32) into 32-blocks: d = amax/127, q = x·(1/d) rounded to nearest
+/// even, s = d·Σq. Returns 0, writing nothing, where no SIMD version runs (Engine's Swift quantizer then does it).
+int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float *s);
+
+/// Quantizes one token's `n` floats (a multiple of 256) as llama.cpp's Q8_K: iscale = −127/max (max the element of
+/// largest magnitude, sign kept), q = nearest even of iscale·x, d = 1/iscale, bsums = Σq per 16. Returns 0 as above.
+int limbic_quantize_q8_k(const float *x, int64_t n, int8_t *q, float *d, int16_t *bsums);
 
 #endif

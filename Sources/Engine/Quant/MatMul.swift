@@ -3,15 +3,17 @@ import GGUF
 
 /// The instruction-set level of the dot-product kernels (DESIGN.md §8), chosen at run time from the CPU's features.
 public enum KernelLevel: Int, Sendable, CaseIterable, Comparable {
-    /// Scalar Swift (`ReferenceDot.swift`): any CPU, slow.
-    case scalar = 0
+    /// Scalar Swift (`ReferenceDot.swift`): the reference the tests hold the others to; slow.
+    case scalar = -1
+    /// Plain C the compiler vectorizes (SSE2, NEON): any CPU, the fallback off x86-64 with AVX2.
+    case portable = 0
     /// C with AVX2 + FMA + F16C (`maddubs`/`madd`).
     case avx2 = 1
-    /// C with AVX-512 VNNI (`vpdpbusd`/`vpdpwssd` on 256-bit vectors).
+    /// C with AVX-512 VNNI (`vpdpbusd`/`vpdpwssd`, 512-bit for the quantized types).
     case avx512vnni = 2
 
     /// The best level this CPU runs.
-    public static let best = KernelLevel(rawValue: Int(limbic_cpu_level())) ?? .scalar
+    public static let best = KernelLevel(rawValue: Int(limbic_cpu_level())) ?? .portable
 
     public static func < (a: KernelLevel, b: KernelLevel) -> Bool { a.rawValue < b.rawValue }
 }
@@ -31,8 +33,7 @@ public func matmul(_ w: WeightMatrix, _ input: QuantizedInput, rows: Range<Int>,
                    outStride: Int, level: KernelLevel) {
     precondition(rows.lowerBound >= 0 && rows.upperBound <= w.rows, "matmul: rows \(rows) outside 0..<\(w.rows)")
     precondition(input.cols == w.cols, "matmul: input has \(input.cols) columns, weights \(w.cols)")
-    precondition(input.format != nil && input.format == activationFormat(for: w.type),
-                 "matmul: input was not quantized for \(w.type.name)")
+    precondition(input.isQuantized(for: w.type), "matmul: input was not quantized for \(w.type.name)")
     if rows.isEmpty || input.tokens == 0 { return }
     if level > .scalar {
         var acts = limbic_acts(q: input.q, d: input.d, s: input.s, bsums: input.bsums, f: input.f,

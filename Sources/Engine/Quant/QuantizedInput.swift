@@ -1,3 +1,4 @@
+import CKernels
 import GGUF
 #if canImport(Glibc)
 import Glibc  // links libm, which `rounded()` calls
@@ -40,6 +41,13 @@ public final class QuantizedInput: @unchecked Sendable {
         bsums = .allocate(capacity: n / 16 + maxTokens)
     }
 
+    /// Whether the last `quantize` produced what `type`'s kernels read. Weight types share formats (Q4_0, Q4_1,
+    /// Q5_0, Q5_1 and Q8_0 all read 32-blocks; the K-quants Q8_K; F32/F16/BF16 floats), so one quantized input can
+    /// serve several mat-muls of the same activations (e.g. the Q, K and V projections).
+    public func isQuantized(for type: GGMLType) -> Bool {
+        format != nil && format == activationFormat(for: type)
+    }
+
     deinit {
         q.deallocate(); d.deallocate(); s.deallocate(); bsums.deallocate(); f?.deallocate()
     }
@@ -47,6 +55,12 @@ public final class QuantizedInput: @unchecked Sendable {
     /// Quantizes `tokens` rows of `cols` floats (row t at `x + t * rowStride`) for weights of type `type`.
     /// `cols` must be a multiple of the type's block size and the type supported (preconditions).
     public func quantize(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, rowStride: Int, for type: GGMLType) {
+        quantize(x, tokens: tokens, cols: cols, rowStride: rowStride, for: type, level: .best)
+    }
+
+    /// `quantize` with the C (SIMD) quantizers used only when `level` is above `.scalar`; both give the same bytes.
+    func quantize(_ x: UnsafePointer<Float>, tokens: Int, cols: Int, rowStride: Int, for type: GGMLType,
+                  level: KernelLevel) {
         guard let format = activationFormat(for: type) else { preconditionFailure("QuantizedInput: \(type.name) is not supported") }
         precondition(tokens >= 0 && tokens <= maxTokens && cols > 0 && cols <= maxCols,
                      "QuantizedInput: \(tokens)×\(cols) exceeds capacity \(maxTokens)×\(maxCols)")
@@ -59,14 +73,26 @@ public final class QuantizedInput: @unchecked Sendable {
             if f == nil { f = .allocate(capacity: maxTokens * maxCols) }
             for t in 0..<tokens { (f! + t * cols).update(from: x + t * rowStride, count: cols) }
         case .q8Blocks32:
-            for t in 0..<tokens { quantizeQ8Blocks32(x + t * rowStride, token: t) }
+            let blocks = cols / 32
+            for t in 0..<tokens {
+                let done = level > .scalar
+                    && limbic_quantize_q8_32(x + t * rowStride, Int64(cols), q + t * cols, d + t * blocks, s + t * blocks) != 0
+                if !done { quantizeQ8Blocks32(x + t * rowStride, token: t) }
+            }
         case .q8K:
-            for t in 0..<tokens { quantizeQ8K(x + t * rowStride, token: t) }
+            let blocks = cols / 256
+            for t in 0..<tokens {
+                let done = level > .scalar
+                    && limbic_quantize_q8_k(x + t * rowStride, Int64(cols), q + t * cols, d + t * blocks,
+                                            bsums + t * (cols / 16)) != 0
+                if !done { quantizeQ8K(x + t * rowStride, token: t) }
+            }
         }
     }
 
-    /// llama.cpp's `quantize_row_q8_1_ref`: d = amax/127, q = round(x/d) (half away from zero), s = d·Σq;
-    /// d and s kept as f32 rather than f16.
+    /// llama.cpp's `quantize_row_q8_1`: d = amax/127, q = x·(1/d) rounded, s = d·Σq; d and s kept as f32 rather
+    /// than f16. Ties round to even, as ggml's x86 SIMD quantizer (`_mm256_round_ps`) does, not away from zero as
+    /// its scalar reference (`roundf`) does, so that this and the C version agree bit for bit.
     private func quantizeQ8Blocks32(_ x: UnsafePointer<Float>, token: Int) {
         let blocks = cols / 32
         for b in 0..<blocks {
@@ -77,7 +103,7 @@ public final class QuantizedInput: @unchecked Sendable {
             let inverse: Float = scale != 0 ? 1 / scale : 0
             var sum: Int32 = 0
             for j in 0..<32 {
-                let v = Self.clampedInt8((xb[j] * inverse).rounded())
+                let v = Self.clampedInt8((xb[j] * inverse).rounded(.toNearestOrEven))
                 qb[j] = v
                 sum += Int32(v)
             }
