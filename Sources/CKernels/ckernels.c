@@ -85,11 +85,12 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
 #endif
     if (level <= 0) f = pick_portable(type);
     if (!f) return 0;
-    // Tokens in chunks whose activations stay in L1 (~24 KiB), each weight row reused across the chunk and
-    // unpacked once per kernel call (4 tokens, 8 at the AVX-512 level).
-    const int64_t bytesPerToken = x->f && (type == 0 || type == 1 || type == 30) ? x->cols * 4 : x->cols;
-    // Tokens per kernel call. Measured: Q6_K gains nothing from 8 at 1536 columns and loses a quarter at 8960.
-    const int step = level == 1 || (level >= 2 && type == 14) ? 4 : 8;
+    // Tokens in chunks whose activations stay in L1 (~24 KiB); each weight row is reused across the chunk and
+    // unpacked once per kernel call of `step` tokens: 8 at the AVX-512 level, except Q6_K (measured: nothing gained
+    // at 1536 columns, a quarter lost at 8960) and the 256-bit float kernels (~10% lost); 4 with AVX2.
+    const int isFloat = type == 0 || type == 1 || type == 30;
+    const int step = level == 1 || (level >= 2 && (type == 14 || isFloat)) ? 4 : 8;
+    const int64_t bytesPerToken = isFloat ? x->cols * 4 : x->cols;
     int64_t chunk = 24 * 1024 / (bytesPerToken > 0 ? bytesPerToken : 1) / step * step;
     if (chunk < step) chunk = step;
     const uint8_t *wb = (const uint8_t *)w;

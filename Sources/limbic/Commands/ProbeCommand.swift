@@ -109,8 +109,7 @@ enum ProbeCommand: Command {
 
     static func validationJSON(_ set: ProbeSet) -> String {
         let layers = set.validationAccuracy.enumerated().map { "{\"layer\":\($0.offset),\"accuracy\":\(jsonNumber(Double($0.element)))}" }
-        return "{\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"chosen_layer\":\(set.readingLayer),\"layers\":[\(layers.joined(separator: ","))],\"accuracy_unnamed\":\(jsonNumber(Double(set.accuracyUnnamed))),\"accuracy_named\":\(jsonNumber(Double(set.accuracyNamed))),\"confusion\":\(set.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" })}"
-            .replacingOccurrences(of: "\"confusion\":[\"", with: "\"confusion\":[")
+        return "{\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"chosen_layer\":\(set.readingLayer),\"layers\":[\(layers.joined(separator: ","))],\"accuracy_unnamed\":\(jsonNumber(Double(set.accuracyUnnamed))),\"accuracy_named\":\(jsonNumber(Double(set.accuracyNamed))),\"confusion\":[\(set.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ","))]}"
     }
 
     static func classify(_ set: ProbeSet, model: LanguageModel, _ args: ParsedArguments) throws {

@@ -1,0 +1,78 @@
+import Foundation
+import GGUF
+import Testing
+
+/// Emotion probes on the real default model and the project's datasets. The first test builds the probe set
+/// (about 45 s on 2 cores) into $LIMBIC_HOME/probes; the rest use the cached file.
+@Suite(.serialized, .tags(.model))
+struct ProbeTests {
+    static let model = "smollm2-135m-instruct"
+
+    @Test func validationBeatsChanceWithoutNamingTheEmotion() throws {
+        _ = try Limbic.ensureModel(Self.model)
+        let v = try Limbic.json(["probe", "validate", "--json", "--threads", "2"])
+        let emotions = v["emotions"] as? [String] ?? []
+        #expect(emotions.count == 16)
+        let layers = v["layers"] as? [[String: Any]] ?? []
+        #expect(layers.count == 30)
+        let chosen = v["chosen_layer"] as? Int ?? -1
+        let accuracy = layers.first { $0["layer"] as? Int == chosen }?["accuracy"] as? Double ?? 0
+        // 16-way, chance 6.25%. Measured 65% at layer 18 (see the issue's closing note); the floor leaves room for
+        // other CPUs' kernels, which round activations in a different order.
+        #expect(accuracy >= 0.55, "held-out accuracy \(accuracy) at layer \(chosen)")
+        #expect((chosen as Int) >= 5 && chosen <= 27, "reading layer \(chosen) should be mid-depth")
+        let unnamed = v["accuracy_unnamed"] as? Double ?? 0
+        #expect(unnamed >= 0.5, "accuracy on passages that never name their emotion: \(unnamed)")
+        let confusion = v["confusion"] as? [[Int]] ?? []
+        #expect(confusion.count == 16 && confusion.reduce(0) { $0 + $1.reduce(0, +) } == 16 * 12)
+    }
+
+    @Test func classifyReadsClearPassages() throws {
+        let input = """
+        The house went quiet after the funeral and his coat still hung by the door.
+        We opened the results together and she screamed and hugged me; we got in!
+        """
+        let o = try Limbic.run(["probe", "classify", "--json"], input: input)
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(!o.stderr.contains("building"), "the probe set should come from the cache")
+        let lines = o.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 2)
+        #expect(lines[0]?["top"] as? String == "sad")
+        let z = lines[1]?["z"] as? [String: Double] ?? [:]
+        #expect(z.count == 16)
+        #expect((z["happy"] ?? 0) > (z["sad"] ?? 0))
+    }
+
+    @Test func vectorsDriveTheirOwnReadings() throws {
+        let o = try Limbic.run(["probe", "causal", "--strength", "0.5", "--threads", "2"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let summary = o.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        let passed = Int(summary.prefix { $0.isNumber }) ?? 0
+        #expect(passed >= 12, "causal check: \(summary)\n\(o.stdout)")
+    }
+
+    @Test func exportWritesALlamaCppControlVectorAndImportReadsIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-probe-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cv = dir + "/calm.gguf"
+        let e = try Limbic.run(["probe", "export", "--llama-cpp", "calm", "--out", cv])
+        #expect(e.status == 0, "\(e.stderr)")
+        let f = try GGUFFile(path: cv)
+        #expect(f.architecture == "controlvector")
+        #expect(f["controlvector.model_hint"]?.string == "llama")
+        #expect(f.tensor(named: "direction.0") == nil, "llama.cpp refuses layer 0")
+        #expect(f.tensor(named: "direction.18")?.dims == [576])
+        #expect(f.tensors.count == 29)
+
+        let imported = dir + "/calm-probe.gguf"
+        let i = try Limbic.run(["probe", "import", "--name", "calm2", "--out", imported, cv])
+        #expect(i.status == 0, "\(i.stderr)")
+        let show = try Limbic.json(["probe", "show", "--json", "--probe", imported])
+        #expect(show["emotions"] as? [String] == ["calm2"])
+        let c = try Limbic.run(["probe", "classify", "--json", "--probe", imported, "--text", "I sat by the lake, breathing slowly."])
+        #expect(c.stdout.contains("\"top\":\"calm2\""))
+        let bad = try Limbic.run(["probe", "export", "--llama-cpp", "elated", "--out", dir + "/x.gguf"])
+        #expect(bad.status == 1 && bad.stderr.contains("unknown emotion 'elated'"))
+    }
+}
