@@ -15,12 +15,14 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
-        .target(name: "Agent", dependencies: ["Engine", "Tokenizers"]),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent"]),
+        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect"]),
+        .target(name: "Reports"),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Engine", "GGUF"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Agent"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

@@ -9,6 +9,8 @@ public enum AffectError: Error, CustomStringConvertible {
     case staleProbeSet(path: String, reason: String)
     case unknownEmotion(String, known: [String])
     case unknownMethod(String)
+    case badTemplate(path: String, line: Int, reason: String)
+    case templateTokens(style: String, reason: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,10 @@ public enum AffectError: Error, CustomStringConvertible {
             return "probe set \(p) is stale (\(r)); rebuild it with 'limbic probe extract'"
         case .unknownEmotion(let e, let known):
             return "unknown emotion '\(e)' (known: \(known.joined(separator: ", ")))"
+        case .badTemplate(let p, let line, let reason):
+            return "\(p):\(line): \(reason)"
+        case .templateTokens(let style, let reason):
+            return "self-report template '\(style)' does not fit this tokenizer: \(reason)"
         case .unknownMethod(let m):
             return "unknown method '\(m)' (recipe, mean-diff)"
         }

@@ -89,3 +89,71 @@ enum LinearAlgebra {
         return out
     }
 }
+
+extension LinearAlgebra {
+    /// Solves C x = b for each b in `rhs`, with C the covariance of `residuals` (rows are samples, already
+    /// centred) shrunk toward a multiple of the identity: C = (1 − s)·RᵀR/n + s·(trace/D)·I (Ledoit-Wolf style
+    /// shrinkage with a fixed s; the sample covariance of a few hundred passages in hundreds of dimensions is
+    /// singular without it).
+    static func shrunkCovarianceSolve(residuals: [[Double]], shrinkage s: Double, rhs: [[Double]]) -> [[Double]] {
+        let n = residuals.count, d = residuals[0].count
+        // Features as rows (d × n), so each covariance entry is one contiguous dot product.
+        let rt = UnsafeMutablePointer<Double>.allocate(capacity: d * n)
+        defer { rt.deallocate() }
+        for (k, r) in residuals.enumerated() { for i in 0..<d { rt[i * n + k] = r[i] } }
+        let c = UnsafeMutablePointer<Double>.allocate(capacity: d * d)
+        defer { c.deallocate() }
+        for i in 0..<d {
+            for j in i..<d {
+                let v = dotUnsafe(rt + i * n, rt + j * n, n) / Double(n)
+                c[i * d + j] = v
+                c[j * d + i] = v
+            }
+        }
+        var trace = 0.0
+        for i in 0..<d { trace += c[i * d + i] }
+        let ridge = s * trace / Double(d)
+        for i in 0..<(d * d) { c[i] *= (1 - s) }
+        for i in 0..<d { c[i * d + i] += ridge }
+        // Cholesky: C = L Lᵀ, L stored in the lower triangle of c.
+        for j in 0..<d {
+            var sum = c[j * d + j]
+            sum -= dotUnsafe(c + j * d, c + j * d, j)
+            let ljj = max(sum, 1e-300).squareRoot()
+            c[j * d + j] = ljj
+            for i in (j + 1)..<max(j + 1, d) {
+                let v = c[i * d + j] - dotUnsafe(c + i * d, c + j * d, j)
+                c[i * d + j] = v / ljj
+            }
+        }
+        return rhs.map { b in
+            var y = b
+            for i in 0..<d {   // L y = b
+                var v = y[i]
+                for k in 0..<i { v -= c[i * d + k] * y[k] }
+                y[i] = v / c[i * d + i]
+            }
+            for i in stride(from: d - 1, through: 0, by: -1) {   // Lᵀ x = y
+                var v = y[i]
+                for k in (i + 1)..<max(i + 1, d) { v -= c[k * d + i] * y[k] }
+                y[i] = v / c[i * d + i]
+            }
+            return y
+        }
+    }
+
+    @inline(__always)
+    static func dotUnsafe(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        var acc0 = SIMD4<Double>(), acc1 = SIMD4<Double>()
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 8 <= n {
+            acc0 += ra.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: i * 8, as: SIMD4<Double>.self)
+            acc1 += ra.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: i * 8 + 32, as: SIMD4<Double>.self)
+            i += 8
+        }
+        var s = (acc0 + acc1).sum()
+        while i < n { s += a[i] * b[i]; i += 1 }
+        return s
+    }
+}

@@ -7,6 +7,8 @@ public struct ChatTurn: Sendable {
     public var user: String
     public var reply: String
     public var result: GenerationResult
+    /// Absolute token positions evaluated for this turn's prompt (the user's message and the template around it).
+    public var promptPositions: Range<Int>
     /// Absolute token positions of the assistant's reply in the context, for readers of captured activations.
     public var replyPositions: Range<Int>
 }
@@ -47,7 +49,8 @@ public final class ChatSession {
         context.rollback(to: 0)
     }
 
-    var renderedMessages: [ChatMessage] {
+    /// The conversation as the template renders it: the system prompt (if any) and the messages.
+    public var renderedMessages: [ChatMessage] {
         (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + messages
     }
 
@@ -64,12 +67,13 @@ public final class ChatSession {
         let remaining = context.reusePrefix(of: ids)
         var generator = Generator(parameters: sampling, maxTokens: maxTokens)
         generator.isCancelled = isCancelled
-        let start = context.position + remaining.count
+        let promptStart = context.position
+        let start = promptStart + remaining.count
         let result = try generator.run(in: context, tokenizer: model.tokenizer, prompt: remaining, onText: onText)
         messages.append(ChatMessage(role: "user", content: user))
         messages.append(ChatMessage(role: "assistant", content: result.text))
         let turn = ChatTurn(index: turnCount, user: user, reply: result.text, result: result,
-                            replyPositions: start..<(start + result.tokens.count))
+                            promptPositions: promptStart..<start, replyPositions: start..<(start + result.tokens.count))
         turnCount += 1
         for o in observers { try o.turnFinished(turn, session: self) }
         return turn

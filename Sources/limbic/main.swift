@@ -5,7 +5,7 @@ import Tokenizers
 
 /// Every subcommand, in the order `limbic --help` lists them.
 let commands: [any Command.Type] = [
-    ChatCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, BenchCommand.self, ModelsCommand.self,
+    ChatCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, ReportCommand.self, BenchCommand.self, ModelsCommand.self,
 ]
 
 @MainActor func topLevelHelp() -> String {

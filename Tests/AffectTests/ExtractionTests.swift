@@ -27,6 +27,20 @@ struct ExtractionTests {
         }
     }
 
+    @Test mutating func shrunkCovarianceSolveSolves() {
+        let n = 30, d = 9, s = 0.3
+        let residuals = (0..<n).map { _ in (0..<d).map { _ in gaussian() } }
+        let b = (0..<d).map { _ in gaussian() }
+        let x = LinearAlgebra.shrunkCovarianceSolve(residuals: residuals, shrinkage: s, rhs: [b])[0]
+        var c = [[Double]](repeating: [Double](repeating: 0, count: d), count: d)
+        for r in residuals { for i in 0..<d { for j in 0..<d { c[i][j] += r[i] * r[j] / Double(n) } } }
+        let ridge = s * (0..<d).reduce(0) { $0 + c[$1][$1] } / Double(d)
+        for i in 0..<d {
+            let cx = (0..<d).reduce(0.0) { $0 + ((1 - s) * c[i][$1] + ($1 == i ? ridge : 0)) * x[$1] }
+            #expect(abs(cx - b[i]) < 1e-9)
+        }
+    }
+
     @Test mutating func principalComponentsFindTheDominantAxis() {
         // Samples spread 10× more along axis 2 than elsewhere: the first PC is ±e2 and explains > 50%.
         let rows = (0..<60).map { _ in (0..<6).map { $0 == 2 ? 10 * gaussian() : gaussian() } }

@@ -73,3 +73,13 @@ final class LineReader {
         }
     }
 }
+
+extension Terminal {
+    /// Columns of the terminal on stdout (80 when unknown).
+    static var columns: Int {
+        var w = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 0 { return Int(w.ws_col) }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c), n > 0 { return n }
+        return 80
+    }
+}

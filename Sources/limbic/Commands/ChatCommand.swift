@@ -1,3 +1,4 @@
+import Affect
 import Agent
 import Engine
 import Foundation
@@ -5,27 +6,38 @@ import Tokenizers
 
 enum ChatCommand: Command {
     static let name = "chat"
-    static let abstract = "Chat with the model in the terminal."
-    static let usage = "[--model M] [--system FILE] [sampling options]"
+    static let abstract = "Chat with the model in the terminal, with the emotion monitor on."
+    static let usage = "[--model M] [--system FILE] [--script FILE] [--log FILE] [monitor and sampling options]"
     static let discussion = """
-    Type a message and press Enter. Commands: /help (/?), /clear (forget the conversation), /exit (/bye). \
-    A line of three double quotes (\"\"\") starts and ends a multi-line message. Ctrl-C stops a reply and keeps the \
-    session; Ctrl-D exits.
+    Type a message and press Enter. After each reply a panel shows the probe readings (z against neutral text) and \
+    the model's self-report (read from logits on a fork of the conversation), marking where they disagree; every \
+    turn goes to a JSONL session log. A line of three double quotes (\"\"\") starts and ends a multi-line \
+    message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. --script runs the user turns of a file \
+    (one per line) without a terminal. The first start on a model builds its probe set and self-report baseline \
+    (about a minute for SmolLM2); later starts use the cache.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("system", "FILE", "A file whose text is the system prompt."),
-    ] + SamplingOptions.specs
+        .option("script", "FILE", "Run the user turns in FILE (one per line) and exit."),
+    ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
         "limbic chat",
         "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system.txt --temp 0.7",
+        "limbic chat --script prompts/conversations/26-tests-keep-failing.txt --log run.jsonl --temp 0",
     ]
 
     static let help = """
-    /help, /?      this help
-    /clear         forget the conversation (keeps the system prompt)
-    /exit, /bye    leave (Ctrl-D too)
-    \"\"\"            start or end a multi-line message
-    Ctrl-C         stop the reply being written
+    /help, /?                 this help
+    /clear                    forget the conversation (keeps the system prompt)
+    /readings                 every emotion's reading for the last turn
+    /selfreport               ask for a self-report now
+    /feel                     the model says how it feels, in its own words (logged)
+    /log                      where the session log is
+    /set selfreport every|N|off   how often self-reports are asked
+    /set emotions a,b,c       which emotions the panel shows
+    /exit, /bye               leave (Ctrl-D too)
+    \"\"\"                       start or end a multi-line message
+    Ctrl-C                    stop the reply being written
     """
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -38,37 +50,61 @@ enum ChatCommand: Command {
         }
         let sampling = try SamplingOptions.parameters(args)
         let maxTokens = try SamplingOptions.maxTokens(args)
+        var script: [String]? = nil
+        if let path = args.string("script") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError("cannot read the script '\(path)'") }
+            script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         let model = try ModelOptions.load(args)
         let ctx = try ModelOptions.context(model, args)
         let session = try ChatSession(model: model, context: ctx, system: system, sampling: sampling, maxTokens: maxTokens)
-        let interactive = Terminal.stdinIsTTY
+        let interactive = script == nil && Terminal.stdinIsTTY
+        var monitor: ChatMonitor? = nil
+        var feelTemplate: SelfReportTemplate? = nil
+        if !args.flag("no-monitor") {
+            let (m, feel) = try MonitorSetup.make(args, model: model, context: ctx)
+            session.observers.append(m)
+            monitor = m
+            feelTemplate = feel
+        }
+        var panel = Panel(emotions: Panel.defaultEmotions, color: Terminal.stdoutIsTTY, width: Terminal.columns)
         Interrupt.install()
         if interactive {
             Terminal.note(Terminal.dim("\(URL(fileURLWithPath: model.path).lastPathComponent) · \(ctx.capacity)-token context · /help for commands, Ctrl-D to exit"))
+            if let log = monitor?.log { Terminal.note(Terminal.dim("session log: \(log.path)")) }
         }
         let reader = LineReader()
+        var scriptLines: IndexingIterator<[String]>? = script?.makeIterator()
+        var endReason = "end of input"
+        defer { monitor?.end(reason: endReason) }
         while true {
-            guard let message = readMessage(reader, interactive: interactive) else { break }
+            let next: String?
+            if script != nil {
+                next = scriptLines?.next()
+                if let n = next { Terminal.out("> \(n)\n") }
+            } else {
+                next = readMessage(reader, interactive: interactive)
+            }
+            guard let message = next else { break }
             if message.isEmpty { continue }
-            switch message {
-            case "/exit", "/bye", "/quit": return ExitCode.ok
-            case "/help", "/?": Terminal.note(help); continue
-            case "/clear": session.clear(); Terminal.note(Terminal.dim("(conversation cleared)")); continue
-            default:
-                if message.hasPrefix("/") {
-                    Terminal.note("unknown command \(message.split(separator: " ").first ?? ""); /help lists the commands")
-                    continue
-                }
+            if message.hasPrefix("/") {
+                if try slashCommand(message, session: session, monitor: monitor, feel: feelTemplate, panel: &panel) { endReason = "exit"; return ExitCode.ok }
+                continue
             }
             Interrupt.clear()
             do {
                 let turn = try session.send(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
                 Terminal.out("\n")
                 if turn.result.stopReason == .cancelled { Terminal.note(Terminal.dim("(stopped)")) }
+                if let m = monitor?.latest, m.turn == turn.index {
+                    Terminal.out(panel.render(m) + "\n")
+                }
                 if interactive {
                     let r = turn.result
-                    Terminal.note(Terminal.dim(String(format: "[%d prompt tokens %.1f tok/s · %d tokens %.1f tok/s]",
-                        r.promptTokens, Double(r.promptTokens) / max(r.prefillSeconds, 1e-9), r.tokens.count, r.decodeTokensPerSecond)))
+                    var stats = String(format: "[%d prompt tokens %.1f tok/s · %d tokens %.1f tok/s",
+                        r.promptTokens, Double(r.promptTokens) / max(r.prefillSeconds, 1e-9), r.tokens.count, r.decodeTokensPerSecond)
+                    if let m = monitor?.latest { stats += String(format: " · monitor %.0f ms", (m.readingSeconds + m.selfReportSeconds) * 1000) }
+                    Terminal.note(Terminal.dim(stats + "]"))
                 }
             } catch let e as EngineError {
                 // A full context is recoverable: say so and keep the session.
@@ -78,6 +114,59 @@ enum ChatCommand: Command {
         }
         if interactive { Terminal.out("\n") }
         return ExitCode.ok
+    }
+
+    /// Handles a /command; returns true to leave the chat.
+    static func slashCommand(_ message: String, session: ChatSession, monitor: ChatMonitor?, feel: SelfReportTemplate?,
+                             panel: inout Panel) throws -> Bool {
+        let words = message.split(separator: " ").map(String.init)
+        func needMonitor() -> ChatMonitor? {
+            if monitor == nil { Terminal.note("the monitor is off (--no-monitor)") }
+            return monitor
+        }
+        switch words[0] {
+        case "/exit", "/bye", "/quit": return true
+        case "/help", "/?": Terminal.note(help)
+        case "/clear": session.clear(); Terminal.note(Terminal.dim("(conversation cleared)"))
+        case "/readings":
+            guard let m = needMonitor() else { break }
+            guard let t = m.latest else { Terminal.note("no turn yet"); break }
+            Terminal.out(panel.render(t, all: true) + "\n")
+        case "/selfreport":
+            guard let m = needMonitor() else { break }
+            guard let t = try m.selfReportNow(session: session) else { Terminal.note("no turn yet"); break }
+            Terminal.out(panel.render(t, all: true) + "\n")
+        case "/feel":
+            guard let m = needMonitor(), let feel else { break }
+            Terminal.out("(feel) " + (try m.feel(session: session, template: feel)) + "\n")
+        case "/log":
+            Terminal.note(monitor?.log?.path ?? "no session log (--no-monitor)")
+        case "/set":
+            guard words.count == 3 else { Terminal.note("usage: /set selfreport every|N|off, or /set emotions a,b,c"); break }
+            switch words[1] {
+            case "selfreport":
+                guard let m = needMonitor() else { break }
+                switch words[2] {
+                case "every": m.selfReportEvery = 1
+                case "off": m.selfReportEvery = nil
+                default:
+                    guard let n = Int(words[2]), n > 0 else { Terminal.note("/set selfreport takes every, off or a number"); break }
+                    m.selfReportEvery = n
+                }
+                Terminal.note(Terminal.dim("(self-report: \(m.selfReportEvery.map { $0 == 1 ? "every turn" : "every \($0) turns" } ?? "off"))"))
+            case "emotions":
+                let names = words[2].split(separator: ",").map(String.init)
+                if let m = monitor, let bad = names.first(where: { !m.monitor.emotions.contains($0) }) {
+                    Terminal.note("unknown emotion '\(bad)' (known: \(m.monitor.emotions.joined(separator: ", ")))")
+                } else {
+                    panel.emotions = names
+                }
+            default: Terminal.note("usage: /set selfreport every|N|off, or /set emotions a,b,c")
+            }
+        default:
+            Terminal.note("unknown command \(words[0]); /help lists the commands")
+        }
+        return false
     }
 
     /// Reads one message: a line, or the lines between two `"""` lines. Nil at end of input (Ctrl-D).

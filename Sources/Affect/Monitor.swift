@@ -1,0 +1,109 @@
+import Engine
+import Foundation
+import Tokenizers
+
+/// What the monitor saw in one turn.
+public struct TurnMonitoring: Sendable {
+    public var turn: Int
+    /// Readings while the model read the user's turn, and while it wrote its reply.
+    public var user: Readings
+    public var reply: Readings
+    public var selfReport: SelfReport?
+    /// Self-reported values as z against their neutral baseline (nil without calibration).
+    public var selfReportZ: [Float]?
+    /// Reading z (reply mean) minus self-report z, per emotion: positive = the activations show more than the
+    /// model admits.
+    public var gap: [Float]?
+    public var readingSeconds: Double
+    public var selfReportSeconds: Double
+}
+
+/// The per-turn monitor (DESIGN.md §3): probe readings from the residual stream, self-reports read from logits
+/// on a fork of the KV cache, and the disagreement between them.
+public final class Monitor {
+    public let model: LanguageModel
+    public let probes: ProbeSet
+    public let recorder: ReadingRecorder
+    public let reporter: SelfReporter
+    public var template: SelfReportTemplate
+    public var calibration: SelfReportCalibration?
+    /// Every monitored turn so far (for correlations).
+    public private(set) var history: [TurnMonitoring] = []
+    /// |gap| above this marks a disagreement.
+    public static let gapThreshold: Float = 1.5
+
+    public init(model: LanguageModel, probes: ProbeSet, chat: ChatTemplate, template: SelfReportTemplate, capacity: Int) {
+        self.model = model
+        self.probes = probes
+        recorder = ReadingRecorder(probes: probes, capacity: capacity)
+        reporter = SelfReporter(model: model, chat: chat, emotions: probes.emotions)
+        self.template = template
+    }
+
+    public var emotions: [String] { probes.emotions }
+
+    /// Starts capturing the reading layer in `context` (the conversation's context).
+    public func attach(to context: InferenceContext) { recorder.attach(to: context) }
+
+    /// Reduces a finished turn: readings over the user span and the reply span, then (if asked) a self-report on
+    /// a fork of `context` about the conversation `messages`.
+    public func observe(turn: Int, userSpan: Range<Int>, replySpan: Range<Int>, messages: [ChatMessage],
+                        context: InferenceContext, selfReport: Bool) throws -> TurnMonitoring {
+        let t0 = Date()
+        let user = recorder.readings(userSpan)
+        let reply = recorder.readings(replySpan)
+        let t1 = Date()
+        var m = TurnMonitoring(turn: turn, user: user, reply: reply, selfReport: nil, selfReportZ: nil, gap: nil,
+                               readingSeconds: t1.timeIntervalSince(t0), selfReportSeconds: 0)
+        if selfReport {
+            let r = try reporter.ask(template, messages: messages, context: context)
+            m.selfReport = r
+            m.selfReportSeconds = r.seconds
+            if let c = calibration, c.emotions == emotions, c.style == r.style {
+                let z = c.z(r.values)
+                m.selfReportZ = z
+                m.gap = zip(reply.meanZ, z).map { $0 - $1 }
+            }
+        }
+        history.append(m)
+        return m
+    }
+
+    /// Spearman correlation per emotion between the reply reading (z) and the self-reported value, over the
+    /// turns that have both.
+    public func correlations() -> [Float?] {
+        Monitor.correlations(history.compactMap { h in h.selfReport.map { (h.reply.meanZ, $0.values) } }, emotions: emotions.count)
+    }
+
+    public static func correlations(_ pairs: [([Float], [Float])], emotions: Int) -> [Float?] {
+        (0..<emotions).map { e in Statistics.spearman(pairs.map { $0.0[e] }, pairs.map { $0.1[e] }) }
+    }
+
+    // MARK: Self-report baseline
+
+    /// Neutral Human/AI exchanges from the dataset's `neutral.txt` ("Human: … AI: …" lines).
+    public static func neutralDialogues(_ dataset: EmotionDataset, limit: Int = 16) -> [[ChatMessage]] {
+        dataset.neutral.compactMap { p -> [ChatMessage]? in
+            guard p.text.hasPrefix("Human:"), let r = p.text.range(of: " AI: ") else { return nil }
+            let human = p.text[p.text.index(p.text.startIndex, offsetBy: 6)..<r.lowerBound].trimmingCharacters(in: .whitespaces)
+            return [ChatMessage(role: "user", content: human), ChatMessage(role: "assistant", content: String(p.text[r.upperBound...]))]
+        }.prefix(limit).map { $0 }
+    }
+
+    /// Measures the self-report baseline: the template asked after each neutral dialogue.
+    public static func calibrate(model: LanguageModel, chat: ChatTemplate, emotions: [String], template: SelfReportTemplate,
+                                 dialogues: [[ChatMessage]], key: String, threads: Int? = nil,
+                                 progress: (Int) -> Void = { _ in }) throws -> SelfReportCalibration {
+        let reporter = SelfReporter(model: model, chat: chat, emotions: emotions)
+        let ctx = model.makeContext(capacity: 1024, threads: threads)
+        var values: [[Float]] = []
+        for (i, d) in dialogues.enumerated() {
+            ctx.rollback(to: 0)
+            values.append(try reporter.ask(template, messages: d, context: ctx).values)
+            progress(i + 1)
+        }
+        let stats = emotions.indices.map { e in Statistics.meanAndStd(values.map { $0[e] }) }
+        return SelfReportCalibration(style: template.style, emotions: emotions, mean: stats.map(\.0), std: stats.map(\.1),
+                                     samples: values.count, key: key)
+    }
+}

@@ -1,0 +1,66 @@
+import Engine
+
+/// Probe readings for one span of a conversation (a user turn or an assistant reply), at the probe set's layer.
+public struct Readings: Sendable, Equatable {
+    public var layer: Int
+    public var emotions: [String]
+    /// Tokens averaged.
+    public var tokens: Int
+    /// Mean projection over the span's tokens, raw and as z against neutral text.
+    public var meanRaw: [Float]
+    public var meanZ: [Float]
+    /// Projection at the last token before the span (for a reply: the end of the prompt, where the model has
+    /// read the request but written nothing yet), raw and z.
+    public var lastBeforeRaw: [Float]
+    public var lastBeforeZ: [Float]
+}
+
+/// Projects the residual stream at the reading layer onto every emotion vector as tokens stream through the
+/// forward pass, keeping one row of projections per absolute position (so a reply's readings are ready the
+/// moment it ends, and rolled-back positions are simply overwritten). Cost per token: one dot product per emotion.
+public final class ReadingRecorder: ActivationSink {
+    public let probes: ProbeSet
+    public let layer: Int
+    let probe: LayerProbe
+    /// (capacity, emotions) projections by position.
+    private var projections: [Float]
+    private let emotionCount: Int
+    /// Called with each position's projections as it is produced (for live displays).
+    public var onToken: ((Int, [Float]) -> Void)?
+
+    public init(probes: ProbeSet, layer: Int? = nil, capacity: Int) {
+        self.probes = probes
+        self.layer = layer ?? probes.readingLayer
+        probe = probes.layers[self.layer]
+        emotionCount = probes.emotions.count
+        projections = [Float](repeating: 0, count: capacity * probes.emotions.count)
+    }
+
+    /// Attaches to a context: capture at the reading layer, every position.
+    public func attach(to context: InferenceContext) {
+        context.hooks.captureSites = [.layer(layer)]
+        context.hooks.capturePositions = .all
+        context.hooks.sink = self
+    }
+
+    public func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
+        guard site == .layer(layer), position * emotionCount < projections.count else { return }
+        let p = probe.project(ArraySlice(row))
+        for e in 0..<emotionCount { projections[position * emotionCount + e] = p[e] }
+        onToken?(position, p)
+    }
+
+    /// The projections at one position.
+    public func projection(at position: Int) -> [Float] {
+        Array(projections[(position * emotionCount)..<((position + 1) * emotionCount)])
+    }
+
+    /// Readings over `span` (absolute positions); an empty span reads as zeros.
+    public func readings(_ span: Range<Int>) -> Readings {
+        var mean = [Float](repeating: 0, count: emotionCount)
+        for p in span { for e in 0..<emotionCount { mean[e] += projections[p * emotionCount + e] / Float(span.count) } }
+        let before = span.lowerBound > 0 ? projection(at: span.lowerBound - 1) : [Float](repeating: 0, count: emotionCount)
+        return Readings(layer: layer, emotions: probes.emotions, tokens: span.count, meanRaw: mean, meanZ: probe.zScores(mean),
+                        lastBeforeRaw: before, lastBeforeZ: probe.zScores(before))
+    }
+}

@@ -1,0 +1,147 @@
+import Engine
+import Foundation
+import Tokenizers
+
+/// The model's answer to one self-report question, read from the next-token distribution (never sampled).
+public struct AnswerDistribution: Sendable, Equatable {
+    /// Probabilities of the choices, renormalised to sum to 1.
+    public var probabilities: [Float]
+    /// How much probability the choices had before renormalising (low mass: the model wanted to say something else).
+    public var mass: Float
+    /// Σ value × probability, with each choice's value its index (0-9 for ratings).
+    public var expected: Float { probabilities.enumerated().reduce(0) { $0 + Float($1.offset) * $1.element } }
+    /// Shannon entropy in bits.
+    public var entropy: Float { -probabilities.reduce(0) { $0 + ($1 > 0 ? $1 * log2($1) : 0) } }
+    /// The most probable choice.
+    public var top: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+
+    public init(probabilities: [Float], mass: Float) {
+        self.probabilities = probabilities
+        self.mass = mass
+    }
+
+    /// The distribution over `ids` given full-vocabulary logits.
+    public static func read(logits: [Float], ids: [Int]) -> AnswerDistribution {
+        let lse = Sampler.logSumExp(logits)
+        let p = ids.map { Float(exp(Double(logits[$0]) - lse)) }
+        let mass = p.reduce(0, +)
+        return AnswerDistribution(probabilities: mass > 0 ? p.map { $0 / mass } : p, mass: mass)
+    }
+}
+
+/// One self-report: a rating per emotion, or one multiple-choice answer over all emotions.
+public struct SelfReport: Sendable {
+    public var style: String
+    public var emotions: [String]
+    /// Rating style: one distribution over 0-9 per emotion (in `emotions` order).
+    public var ratings: [AnswerDistribution]
+    /// Choice style: one distribution over the emotions.
+    public var choice: AnswerDistribution?
+    public var seconds: Double
+
+    /// Expected ratings per emotion (rating style), or probabilities × 9 (choice style, for a comparable scale).
+    public var values: [Float] {
+        if let c = choice { return c.probabilities.map { $0 * 9 } }
+        return ratings.map(\.expected)
+    }
+}
+
+/// Asks self-report questions on forks of a conversation's KV cache, so the conversation itself is untouched:
+/// its next-token logits afterwards are bit-identical to those without the question.
+public struct SelfReporter {
+    public let model: LanguageModel
+    public let chat: ChatTemplate
+    public let emotions: [String]
+
+    public init(model: LanguageModel, chat: ChatTemplate, emotions: [String]) {
+        self.model = model
+        self.chat = chat
+        self.emotions = emotions
+    }
+
+    /// The token ids of the choices after `answer`, and how many of the answer's tokens end the prefix: found as
+    /// the single token each choice adds to the longest common prefix of answer + " " + choice.
+    func choiceTokens(answer: String, choices: [String], style: String) throws -> (prefix: [Int], ids: [Int]) {
+        let tails = choices.map { model.tokenizer.encode(answer + " " + $0, addSpecial: false, parseSpecial: false) }
+        var common = tails[0].count
+        for t in tails.dropFirst() {
+            var n = 0
+            while n < min(common, t.count), t[n] == tails[0][n] { n += 1 }
+            common = n
+        }
+        guard tails.allSatisfy({ $0.count == common + 1 }) else {
+            throw AffectError.templateTokens(style: style, reason: "each choice must be exactly one token after the answer text")
+        }
+        return (Array(tails[0][..<common]), tails.map { $0[common] })
+    }
+
+    /// Token sequence for the conversation plus a question and the answer start (without the choice token).
+    func sequence(messages: [ChatMessage], question: String, answerPrefix: [Int]) -> [Int] {
+        let text = chat.render(messages + [ChatMessage(role: "user", content: question)], addGenerationPrompt: true)
+        return model.tokenizer.encode(text, addSpecial: true, parseSpecial: true) + answerPrefix
+    }
+
+    /// Asks `template` about the conversation `messages`, whose rendering the context already holds (in part).
+    public func ask(_ template: SelfReportTemplate, messages: [ChatMessage], context: InferenceContext) throws -> SelfReport {
+        let start = Date()
+        // Forks read, never capture: the conversation's monitor must not see the question.
+        let base = context.fork()
+        base.hooks.captureSites = []
+        base.hooks.sink = nil
+        if template.question.contains("{emotion}") || template.question.contains("{Emotion}") {
+            var sequences: [[Int]] = [], ids: [[Int]] = []
+            for e in emotions {
+                let (prefix, choiceIDs) = try choiceTokens(answer: template.fill(template.answer, emotion: e),
+                                                           choices: template.choices, style: template.style)
+                sequences.append(sequence(messages: messages, question: template.fill(template.question, emotion: e), answerPrefix: prefix))
+                ids.append(choiceIDs)
+            }
+            // Evaluate what every emotion's question shares once, then fork per emotion for the rest.
+            var shared = sequences[0].count
+            for s in sequences.dropFirst() {
+                var n = 0
+                while n < min(shared, s.count), s[n] == sequences[0][n] { n += 1 }
+                shared = n
+            }
+            try prefill(base, Array(sequences[0][..<shared]))
+            var ratings: [AnswerDistribution] = []
+            for (s, choiceIDs) in zip(sequences, ids) {
+                let f = base.fork()
+                let logits = try f.evaluate(f.reusePrefix(of: s))
+                ratings.append(.read(logits: logits, ids: choiceIDs))
+            }
+            return SelfReport(style: template.style, emotions: emotions, ratings: ratings, choice: nil,
+                              seconds: Date().timeIntervalSince(start))
+        }
+        guard template.choices.count >= emotions.count else {
+            throw AffectError.templateTokens(style: template.style, reason: "\(template.choices.count) choices for \(emotions.count) emotions")
+        }
+        let letters = Array(template.choices.prefix(emotions.count))
+        var t = template
+        t.choices = letters
+        let (prefix, choiceIDs) = try choiceTokens(answer: t.answer, choices: letters, style: t.style)
+        let s = sequence(messages: messages, question: t.fill(t.question, options: emotions), answerPrefix: prefix)
+        let logits = try base.evaluate(base.reusePrefix(of: s))
+        return SelfReport(style: t.style, emotions: emotions, ratings: [], choice: .read(logits: logits, ids: choiceIDs),
+                          seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The model's own words (sampled on a fork; `/feel` in chat).
+    public func freeText(_ template: SelfReportTemplate, messages: [ChatMessage], context: InferenceContext,
+                         sampling: SamplingParameters, maxTokens: Int = 80) throws -> String {
+        let f = context.fork()
+        f.hooks.captureSites = []
+        f.hooks.sink = nil
+        let prefix = template.answer.isEmpty ? [] : model.tokenizer.encode(template.answer, addSpecial: false, parseSpecial: false)
+        let s = sequence(messages: messages, question: template.question, answerPrefix: prefix)
+        var g = Generator(parameters: sampling, maxTokens: maxTokens)
+        let r = try g.run(in: f, tokenizer: model.tokenizer, prompt: f.reusePrefix(of: s))
+        return (template.answer.isEmpty ? "" : template.answer + " ") + r.text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Evaluates `tokens` into `context` after whatever prefix of them it already holds.
+    func prefill(_ context: InferenceContext, _ tokens: [Int]) throws {
+        guard !tokens.isEmpty else { context.rollback(to: 0); return }
+        try context.evaluate(context.reusePrefix(of: tokens), logits: .none)
+    }
+}

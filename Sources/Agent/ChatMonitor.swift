@@ -1,0 +1,106 @@
+import Affect
+import Engine
+import Foundation
+
+/// Runs the monitor after each chat turn and writes the turn, readings and self-report to the session log.
+public final class ChatMonitor: TurnObserver {
+    public let monitor: Monitor
+    public let log: SessionLog?
+    /// Self-report every N turns (1 = every turn); nil turns self-reports off.
+    public var selfReportEvery: Int? = 1
+    /// The latest turn's monitoring, for displays.
+    public private(set) var latest: TurnMonitoring?
+    /// Called after each turn is reduced and logged.
+    public var onTurn: ((TurnMonitoring) -> Void)?
+
+    public init(monitor: Monitor, log: SessionLog?) {
+        self.monitor = monitor
+        self.log = log
+    }
+
+    public func turnFinished(_ turn: ChatTurn, session: ChatSession) throws {
+        let ask = selfReportEvery.map { turn.index % $0 == 0 } ?? false
+        let m = try monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions,
+                                    messages: session.renderedMessages, context: session.context, selfReport: ask)
+        latest = m
+        if let log {
+            try log.write("turn", ["turn": turn.index, "role": "user", "text": turn.user, "tokens": turn.promptPositions.count,
+                                   "positions": [turn.promptPositions.lowerBound, turn.promptPositions.upperBound]])
+            try log.write("turn", ["turn": turn.index, "role": "assistant", "text": turn.reply, "tokens": turn.result.tokens.count,
+                                   "positions": [turn.replyPositions.lowerBound, turn.replyPositions.upperBound],
+                                   "prefill_ms": (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
+                                   "decode_ms": (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
+                                   "stop": turn.result.stopReason.rawValue])
+            try log.write("readings", readingsFields(m.user, turn: turn.index, role: "user"))
+            try log.write("readings", readingsFields(m.reply, turn: turn.index, role: "assistant"))
+            if let r = m.selfReport { try log.write("selfreport", selfReportFields(r, m)) }
+        }
+        onTurn?(m)
+    }
+
+    /// Asks for the model's own words now (`/feel`) and logs them.
+    public func feel(session: ChatSession, template: SelfReportTemplate) throws -> String {
+        var sampling = session.sampling
+        sampling.temperature = min(sampling.temperature, 0.7)
+        let text = try monitor.reporter.freeText(template, messages: session.renderedMessages, context: session.context, sampling: sampling)
+        try log?.write("feel", ["turn": max(session.turnCount - 1, 0), "text": text])
+        return text
+    }
+
+    /// Logs a self-report asked outside the schedule (`/selfreport`).
+    public func selfReportNow(session: ChatSession) throws -> TurnMonitoring? {
+        guard var m = latest else { return nil }
+        let r = try monitor.reporter.ask(monitor.template, messages: session.renderedMessages, context: session.context)
+        m.selfReport = r
+        m.selfReportSeconds = r.seconds
+        if let c = monitor.calibration, c.style == r.style {
+            m.selfReportZ = c.z(r.values)
+            m.gap = zip(m.reply.meanZ, m.selfReportZ!).map { $0 - $1 }
+        }
+        latest = m
+        try log?.write("selfreport", selfReportFields(r, m))
+        return m
+    }
+
+    public func end(reason: String) {
+        guard let log else { return }
+        let rho = monitor.correlations()
+        var corr: [String: Any] = [:]
+        for (e, r) in zip(monitor.emotions, rho) { corr[e] = r.map { $0.logged } ?? NSNull() }
+        try? log.write("end", ["reason": reason, "turns": monitor.history.count, "spearman": corr])
+        log.close()
+    }
+
+    func readingsFields(_ r: Readings, turn: Int, role: String) -> [String: Any] {
+        func dict(_ v: [Float]) -> [String: Double] { Dictionary(uniqueKeysWithValues: zip(r.emotions, v.map(\.logged))) }
+        return ["turn": turn, "role": role, "layer": r.layer, "tokens": r.tokens, "mean_z": dict(r.meanZ), "mean_raw": dict(r.meanRaw),
+                "last_before_z": dict(r.lastBeforeZ), "last_before_raw": dict(r.lastBeforeRaw)]
+    }
+
+    func selfReportFields(_ r: SelfReport, _ m: TurnMonitoring) -> [String: Any] {
+        var fields: [String: Any] = ["turn": m.turn, "style": r.style, "ms": (r.seconds * 1000).rounded(toPlaces: 1)]
+        if let c = r.choice {
+            fields["choice"] = ["dist": Dictionary(uniqueKeysWithValues: zip(r.emotions, c.probabilities.map(\.logged))),
+                                "top": r.emotions[c.top], "entropy": c.entropy.logged, "mass": c.mass.logged]
+        }
+        var emotions: [String: Any] = [:]
+        for (i, e) in r.emotions.enumerated() {
+            var entry: [String: Any] = ["value": r.values[i].logged]
+            if i < r.ratings.count {
+                let d = r.ratings[i]
+                entry["dist"] = d.probabilities.map(\.logged)
+                entry["entropy"] = d.entropy.logged
+                entry["mass"] = d.mass.logged
+            }
+            if let z = m.selfReportZ { entry["z"] = z[i].logged }
+            if let g = m.gap { entry["gap"] = g[i].logged }
+            emotions[e] = entry
+        }
+        fields["emotions"] = emotions
+        if let g = m.gap {
+            fields["hidden"] = zip(r.emotions, g).filter { $0.1 > Monitor.gapThreshold }.map(\.0)
+            fields["overclaimed"] = zip(r.emotions, g).filter { $0.1 < -Monitor.gapThreshold }.map(\.0)
+        }
+        return fields
+    }
+}

@@ -1,0 +1,113 @@
+import Foundation
+
+/// What `limbic report` says about one or more session logs: per-emotion trajectories, the largest
+/// disagreements, and the reading-vs-self-report rank correlation per emotion (pooled over every turn given).
+public struct SessionSummary: Sendable {
+    public struct Disagreement: Sendable {
+        public var log: String
+        public var turn: Int
+        public var emotion: String
+        public var gap: Double
+        public var user: String
+        public var reply: String
+    }
+
+    public var logs: [SessionLogFile]
+    public var emotions: [String]
+    /// Per emotion: Spearman over turns with both a reading and a self-report, and how many such turns.
+    public var spearman: [String: (rho: Double?, n: Int)]
+    public var disagreements: [Disagreement]
+
+    public init(_ logs: [SessionLogFile], top: Int = 5) {
+        self.logs = logs
+        emotions = logs.first?.emotions ?? []
+        var s: [String: (Double?, Int)] = [:]
+        for e in emotions {
+            let pairs = logs.flatMap(\.turns).compactMap { t -> (Double, Double)? in
+                guard let r = t.readingZ[e], let v = t.selfValue[e] else { return nil }
+                return (r, v)
+            }
+            s[e] = (Self.spearman(pairs.map(\.0), pairs.map(\.1)), pairs.count)
+        }
+        spearman = s
+        var d: [Disagreement] = []
+        for log in logs {
+            for t in log.turns {
+                for (e, g) in t.gap { d.append(Disagreement(log: log.path, turn: t.turn, emotion: e, gap: g, user: t.user, reply: t.reply)) }
+            }
+        }
+        disagreements = Array(d.sorted { abs($0.gap) > abs($1.gap) }.prefix(top))
+    }
+
+    public var turnCount: Int { logs.reduce(0) { $0 + $1.turns.count } }
+
+    /// Spearman's rank correlation with average ranks for ties; nil with fewer than 3 pairs or no spread.
+    public static func spearman(_ x: [Double], _ y: [Double]) -> Double? {
+        guard x.count == y.count, x.count >= 3 else { return nil }
+        func ranks(_ v: [Double]) -> [Double] {
+            let order = v.indices.sorted { v[$0] < v[$1] }
+            var r = [Double](repeating: 0, count: v.count)
+            var i = 0
+            while i < order.count {
+                var j = i
+                while j + 1 < order.count, v[order[j + 1]] == v[order[i]] { j += 1 }
+                for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
+                i = j + 1
+            }
+            return r
+        }
+        let a = ranks(x), b = ranks(y)
+        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+        var sab = 0.0, saa = 0.0, sbb = 0.0
+        for (p, q) in zip(a, b) { sab += (p - ma) * (q - mb); saa += (p - ma) * (p - ma); sbb += (q - mb) * (q - mb) }
+        guard saa > 0, sbb > 0 else { return nil }
+        return sab / (saa * sbb).squareRoot()
+    }
+
+    /// A sparkline of values from −3 to +3.
+    public static func sparkline(_ values: [Double?]) -> String {
+        let marks = Array("▁▂▃▄▅▆▇█")
+        return String(values.map { v -> Character in
+            guard let v else { return "·" }
+            let i = Int(((max(-3, min(3, v)) + 3) / 6 * 7).rounded())
+            return marks[i]
+        })
+    }
+
+    public func text(width: Int = 100) -> String {
+        var s = "\(logs.count == 1 ? logs[0].path : "\(logs.count) sessions"): \(logs.first?.model ?? "?"), \(turnCount) turns"
+        let skipped = logs.reduce(0) { $0 + $1.skippedLines }
+        if skipped > 0 { s += " (\(skipped) incomplete line\(skipped == 1 ? "" : "s") skipped)" }
+        s += "\n\nper emotion: reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)\n"
+        let maxTurns = max(0, width - 40)
+        for e in emotions {
+            let line = logs.flatMap(\.turns).suffix(maxTurns).map { $0.readingZ[e] }
+            let (rho, n) = spearman[e] ?? (nil, 0)
+            s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(line).padding(toLength: min(maxTurns, max(line.count, 8)), withPad: " ", startingAt: 0)
+            s += "  " + (rho.map { String(format: "%+.2f", $0) } ?? "  — ") + " (\(n))\n"
+        }
+        if !disagreements.isEmpty {
+            s += "\nlargest disagreements (gap = reading z − self-report z; + shows more than it says):\n"
+            for d in disagreements {
+                s += String(format: "  turn %d  %@ %+.1f  ", d.turn, d.emotion, d.gap) + "user: \"\(d.user.prefix(50))\"  reply: \"\(d.reply.prefix(50).replacingOccurrences(of: "\n", with: " "))\"\n"
+            }
+        }
+        for log in logs where !log.feel.isEmpty {
+            for f in log.feel { s += "\nturn \(f.turn) /feel: \(f.text)" }
+            s += "\n"
+        }
+        return s
+    }
+
+    public func json() throws -> String {
+        var rho: [String: Any] = [:]
+        for (e, v) in spearman { rho[e] = ["rho": v.rho.map { ($0 * 10000).rounded() / 10000 } ?? NSNull(), "n": v.n] }
+        let obj: [String: Any] = [
+            "logs": logs.map(\.path), "model": logs.first?.model ?? "", "turns": turnCount, "emotions": emotions,
+            "skipped_lines": logs.reduce(0) { $0 + $1.skippedLines }, "spearman": rho,
+            "trajectories": Dictionary(uniqueKeysWithValues: emotions.map { e in (e, logs.flatMap(\.turns).map { $0.readingZ[e] ?? .nan }.map { $0.isNaN ? NSNull() as Any : $0 as Any }) }),
+            "disagreements": disagreements.map { ["turn": $0.turn, "emotion": $0.emotion, "gap": $0.gap, "user": $0.user, "reply": $0.reply, "log": $0.log] },
+        ]
+        return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
