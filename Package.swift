@@ -20,9 +20,10 @@ let package = Package(
         .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF"]),
-        .testTarget(name: "AffectTests", dependencies: ["Affect", "Engine", "GGUF"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Agent"]),
+        // Test helpers shared by several test targets (tiny models built in memory).
+        .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
+        .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

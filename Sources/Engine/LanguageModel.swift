@@ -11,9 +11,14 @@ public final class LanguageModel: @unchecked Sendable {
     private let normsCache = Box<[Float]?>(nil)
 
     /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
-    public init(path: String) throws {
-        self.path = path
-        file = try GGUFFile(path: path)
+    public convenience init(path: String) throws {
+        try self.init(file: GGUFFile(path: path))
+    }
+
+    /// A model from an opened file (also one built in memory, for tests).
+    public init(file: GGUFFile) throws {
+        self.path = file.path
+        self.file = file
         weights = try ModelWeights(file: file)
         tokenizer = try Tokenizer(gguf: file)
     }

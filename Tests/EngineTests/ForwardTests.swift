@@ -1,5 +1,6 @@
 import GGUF
 import Testing
+import TestSupport
 @testable import Engine
 
 /// The forward pass on tiny random models: batching, the KV cache, forks and rollback.

@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 @testable import Engine
 
 /// Capture and steering at the hook sites (DESIGN.md: "layer N" = output of block N after its residual add).

@@ -1,16 +1,33 @@
+import Engine
 import GGUF
-@testable import Engine
 
 /// A tiny random transformer written as a GGUF image in memory: F32 weights, 3 layers, hidden 32, 4 query heads
 /// over 2 KV heads of 8, vocabulary 40. Enough to exercise every code path of the forward pass in a debug build.
-enum TinyModel {
-    static let vocab = 40, hidden = 32, heads = 4, kvHeads = 2, headDim = 8, ffn = 64, layers = 3, context = 128
+/// `chatModel()` adds a byte-level tokenizer (256 byte tokens and the ChatML markers) and a ChatML template.
+public enum TinyModel {
+    public static let vocab = 40, hidden = 32, heads = 4, kvHeads = 2, headDim = 8, ffn = 64, layers = 3, context = 128
+    /// Vocabulary of the chat variant: the 256 bytes, `<|im_start|>`, `<|im_end|>`.
+    public static let chatVocab = 258
 
-    static func weights(arch: String = "llama", seed: UInt64 = 7, tiedOutput: Bool = true) throws -> ModelWeights {
+    public static func weights(arch: String = "llama", seed: UInt64 = 7, tiedOutput: Bool = true) throws -> ModelWeights {
         try ModelWeights(file: GGUFFile(bytes: image(arch: arch, seed: seed, tiedOutput: tiedOutput), name: "tiny-\(arch)"))
     }
 
-    static func image(arch: String, seed: UInt64, tiedOutput: Bool = true, omit: String? = nil) -> [UInt8] {
+    /// A tiny model with a tokenizer and chat template, ready for chat sessions and self-reports.
+    public static func chatModel(seed: UInt64 = 7, context: Int = 1024) throws -> LanguageModel {
+        try LanguageModel(file: GGUFFile(bytes: image(arch: "llama", seed: seed, vocab: chatVocab, context: context, chat: true), name: "tiny-chat"))
+    }
+
+    /// GPT-2's byte-to-character mapping (printable bytes map to themselves, the rest to U+0100 onwards).
+    static func byteCharacter(_ b: Int) -> String {
+        let printable = (33...126).contains(b) || (161...172).contains(b) || (174...255).contains(b)
+        if printable { return String(UnicodeScalar(UInt8(b))) }
+        let others = (0..<256).filter { !((33...126).contains($0) || (161...172).contains($0) || (174...255).contains($0)) }
+        return String(UnicodeScalar(UInt32(256 + others.firstIndex(of: b)!))!)
+    }
+
+    public static func image(arch: String, seed: UInt64, tiedOutput: Bool = true, omit: String? = nil,
+                             vocab: Int = vocab, context: Int = context, chat: Bool = false) -> [UInt8] {
         var rng = SplitMix64(seed: seed)
         func random(_ n: Int, scale: Float) -> [Float] {
             (0..<n).map { _ in (Float(rng.next() >> 40) / Float(1 << 24) - 0.5) * 2 * scale }
@@ -23,6 +40,15 @@ enum TinyModel {
         w.set("\(arch).attention.head_count", UInt32(heads))
         w.set("\(arch).attention.head_count_kv", UInt32(kvHeads))
         w.set("\(arch).context_length", UInt32(context))
+        if chat {
+            w.set("tokenizer.ggml.model", "gpt2")
+            w.set("tokenizer.ggml.pre", "qwen2")
+            w.set("tokenizer.ggml.tokens", strings: (0..<256).map(byteCharacter) + ["<|im_start|>", "<|im_end|>"])
+            w.set("tokenizer.ggml.token_type", .array(.int32, (0..<256).map { _ in .int32(1) } + [.int32(3), .int32(3)]))
+            w.set("tokenizer.ggml.merges", strings: [])
+            w.set("tokenizer.ggml.eos_token_id", UInt32(257))
+            w.set("tokenizer.chat_template", "{% for message in messages %}<|im_start|>{{ message['role'] }}\\n{{ message['content'] }}<|im_end|>\\n{% endfor %}")
+        }
         w.set("\(arch).attention.layer_norm_rms_epsilon", Float(1e-5))
         w.set("\(arch).rope.freq_base", Float(10000))
         func add(_ name: String, _ dims: [Int], scale: Float = 0.3, ones: Bool = false) {
@@ -55,9 +81,10 @@ enum TinyModel {
 }
 
 /// Keeps every captured row.
-final class Rows: ActivationSink {
-    var rows: [HookSite: [Int: [Float]]] = [:]
-    func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
+public final class Rows: ActivationSink {
+    public var rows: [HookSite: [Int: [Float]]] = [:]
+    public init() {}
+    public func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
         rows[site, default: [:]][position] = Array(row)
     }
 }

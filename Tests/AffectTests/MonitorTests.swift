@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import TestSupport
+import Tokenizers
+@testable import Affect
+@testable import Agent
+@testable import Engine
+@testable import Reports
+
+/// The monitor on a tiny random chat model (byte-level tokenizer, ChatML template): fast enough for debug builds.
+struct MonitorTests {
+    let emotions = ["calm", "sad", "angry"]
+
+    /// A probe set of random unit directions for the tiny model (what matters here is the plumbing, not meaning).
+    func tinyProbes() -> ProbeSet {
+        var rng = SplitMix64(seed: 5)
+        let d = TinyModel.hidden
+        let layers = (0..<TinyModel.layers).map { _ -> LayerProbe in
+            let vectors = emotions.map { _ in LinearAlgebra.normalized((0..<d).map { _ in Double(rng.next() % 1000) / 500 - 1 }).map(Float.init) }
+            return LayerProbe(vectors: vectors, center: [Float](repeating: 0.1, count: d), calibrationMean: [0.5, -0.5, 0],
+                              calibrationStd: [2, 1, 4])
+        }
+        return ProbeSet(emotions: emotions, layers: layers, readingLayer: 1, method: .recipe, skipTokens: 3, modelSHA256: "tiny",
+                        datasetHash: "tiny", validationAccuracy: [0, 0, 0], accuracyUnnamed: 0, accuracyNamed: 0, confusion: [])
+    }
+
+    let rating = SelfReportTemplate(style: "rating", question: "How {emotion} are you? Emotion: {emotion}", answer: "{Emotion}:",
+                                    choices: (0...9).map(String.init))
+    let conversation = [ChatMessage(role: "user", content: "Hi there"), ChatMessage(role: "assistant", content: "Hello!")]
+
+    @Test func selfReportLeavesTheConversationBitIdentical() throws {
+        let model = try TinyModel.chatModel()
+        let chat = try model.chatTemplate()
+        let prompt = model.tokenizer.encode(chat.render(conversation, addGenerationPrompt: false), addSpecial: true, parseSpecial: true)
+        let a = model.makeContext(capacity: 1024), b = model.makeContext(capacity: 1024)
+        try a.evaluate(prompt)
+        try b.evaluate(prompt)
+        let reporter = SelfReporter(model: model, chat: chat, emotions: emotions)
+        let report = try reporter.ask(rating, messages: conversation, context: b)
+        #expect(report.ratings.count == 3)
+        for r in report.ratings {
+            #expect(abs(r.probabilities.reduce(0, +) - 1) < 1e-5)
+            #expect(r.mass > 0 && r.mass <= 1)
+            #expect(r.expected >= 0 && r.expected <= 9)
+        }
+        #expect(b.position == a.position)
+        let next = [72, 105, 257]
+        #expect(try a.evaluate(next, logits: .all) == b.evaluate(next, logits: .all))
+
+        // The choice style: one distribution over the emotions.
+        let choice = SelfReportTemplate(style: "choice", question: "Which?\n{options}", answer: "Letter:", choices: ["A", "B", "C", "D"])
+        let c = try reporter.ask(choice, messages: conversation, context: b)
+        #expect(c.choice?.probabilities.count == 3)
+        #expect(try a.evaluate([10], logits: .last) == b.evaluate([10], logits: .last))
+    }
+
+    @Test func choiceTokensMustBeSingleTokens() throws {
+        let model = try TinyModel.chatModel()
+        let reporter = SelfReporter(model: model, chat: try model.chatTemplate(), emotions: emotions)
+        let bad = SelfReportTemplate(style: "bad", question: "{emotion}?", answer: "A:", choices: ["10", "20"])
+        #expect(throws: AffectError.self) { try reporter.ask(bad, messages: conversation, context: model.makeContext(capacity: 512)) }
+    }
+
+    @Test func expectedValueAndEntropyFromAKnownDistribution() {
+        // Logits log(1), log(3) on ids 4 and 7, and a third token outside the choices with the remaining mass.
+        var logits = [Float](repeating: -1000, count: 10)
+        logits[4] = log(1); logits[7] = log(3); logits[0] = log(4)
+        let d = AnswerDistribution.read(logits: logits, ids: [4, 7])
+        #expect(abs(d.mass - 0.5) < 1e-6)
+        #expect(abs(d.probabilities[0] - 0.25) < 1e-6 && abs(d.probabilities[1] - 0.75) < 1e-6)
+        #expect(abs(d.expected - 0.75) < 1e-6)   // values are the choice indices 0 and 1
+        #expect(abs(d.entropy - 0.8112781) < 1e-5)
+        #expect(d.top == 1)
+        let uniform = AnswerDistribution(probabilities: [Float](repeating: 0.1, count: 10), mass: 1)
+        #expect(abs(uniform.expected - 4.5) < 1e-5 && abs(uniform.entropy - log2(10)) < 1e-5)
+    }
+
+    @Test func readingsAreMeanProjectionsAtTheReadingLayer() throws {
+        let model = try TinyModel.chatModel()
+        let probes = tinyProbes()
+        let ctx = model.makeContext(capacity: 256)
+        let recorder = ReadingRecorder(probes: probes, capacity: 256)
+        recorder.attach(to: ctx)
+        let rows = Rows()
+        // A second, independent capture of the same layer to recompute by hand.
+        let tokens = model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
+        try ctx.evaluate(tokens)
+        let check = model.makeContext(capacity: 256)
+        check.hooks.captureSites = [.layer(1)]
+        check.hooks.sink = rows
+        try check.evaluate(tokens)
+        let span = 3..<tokens.count
+        let r = recorder.readings(span)
+        let probe = probes.layers[1]
+        var mean = [Float](repeating: 0, count: 3)
+        for p in span { for (e, v) in probe.project(ArraySlice(rows.rows[.layer(1)]![p]!)).enumerated() { mean[e] += v / Float(span.count) } }
+        for e in 0..<3 {
+            #expect(abs(r.meanRaw[e] - mean[e]) < 1e-4)
+            #expect(abs(r.meanZ[e] - (mean[e] - probe.calibrationMean[e]) / probe.calibrationStd[e]) < 1e-4)
+        }
+        #expect(r.lastBeforeRaw == probe.project(ArraySlice(rows.rows[.layer(1)]![2]!)))
+        #expect(r.tokens == span.count)
+    }
+
+    @Test func calibrationAndCorrelationMaths() {
+        let c = SelfReportCalibration(style: "rating", emotions: ["a", "b"], mean: [2, 4], std: [0.5, 2], samples: 8, key: "k")
+        #expect(c.z([3, 0]) == [2, -2])
+        #expect(Statistics.ranks([10, 20, 20, 5]) == [2, 3.5, 3.5, 1])
+        #expect(Statistics.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
+        #expect(abs(Statistics.spearman([1, 2, 3, 4], [4, 3, 2, 1])! + 1) < 1e-6)
+        #expect(Statistics.spearman([1, 2], [1, 2]) == nil)
+        #expect(Statistics.spearman([1, 1, 1], [1, 2, 3]) == nil)
+        let (m, s) = Statistics.meanAndStd([1, 2, 3, 4])
+        #expect(m == 2.5 && abs(s - 1.2909944) < 1e-5)
+        // Pooled correlations across turns, per emotion.
+        let rho = Monitor.correlations([([1, 0], [2, 9]), ([2, 0], [4, 8]), ([3, 1], [6, 7])], emotions: 2)
+        #expect(rho[0] == 1)
+        #expect(abs(rho[1]! + 0.8660254) < 1e-5)
+    }
+
+    @Test func monitoredChatWritesACompleteLogThatReadsBackAndSurvivesTruncation() throws {
+        let model = try TinyModel.chatModel()
+        let ctx = model.makeContext(capacity: 1024)
+        var sampling = SamplingParameters.greedy
+        sampling.seed = 1
+        let session = try ChatSession(model: model, context: ctx, sampling: sampling, maxTokens: 6)
+        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: 1024)
+        monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, 4, 4], std: [1, 1, 1], samples: 3, key: "k")
+        monitor.attach(to: ctx)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try SessionLog(path: path)
+        try log.write("session", ["schema": SessionLog.schemaVersion, "model": "tiny", "probes": ["emotions": emotions]])
+        let cm = ChatMonitor(monitor: monitor, log: log)
+        session.observers.append(cm)
+        for text in ["Hello", "How are you?", "Bye"] { try session.send(text) }
+        cm.end(reason: "test")
+
+        let file = try SessionLogFile(path: path)
+        #expect(file.schema == 1 && file.emotions == emotions)
+        #expect(file.turns.count == 3)
+        #expect(file.turns.allSatisfy { $0.readingZ.count == 3 && $0.selfValue.count == 3 && $0.gap.count == 3 })
+        #expect(file.turns[1].user == "How are you?")
+        #expect(file.endReason == "test")
+        #expect(file.skippedLines == 0)
+        #expect(monitor.history.count == 3)
+        let m = monitor.history[2]
+        for e in 0..<3 { #expect(abs(m.gap![e] - (m.reply.meanZ[e] - (m.selfReport!.values[e] - 4))) < 1e-4) }
+
+        // Cut the log in the middle of its last line: everything before still reads.
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try data.prefix(data.count - 20).write(to: URL(fileURLWithPath: path))
+        let cut = try SessionLogFile(path: path)
+        #expect(cut.skippedLines == 1)
+        #expect(cut.turns.count == 3)
+        #expect(cut.endReason == nil)
+        let summary = SessionSummary([cut])
+        #expect(summary.spearman["calm"]?.n == 3)
+        #expect(summary.text().contains("1 incomplete line skipped"))
+    }
+
+    @Test func selfReportTemplatesParse() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sr-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "# comment\nquestion: Which one?\n{options}\nPick a letter.\nanswer: Letter:\nchoices: A B C\n".write(toFile: dir + "/choice.txt", atomically: true, encoding: .utf8)
+        let t = try SelfReportTemplate.load(style: "choice", directory: dir)
+        #expect(t.question == "Which one?\n{options}\nPick a letter.")
+        #expect(t.answer == "Letter:" && t.choices == ["A", "B", "C"])
+        #expect(t.fill(t.question, options: ["calm", "sad"]) == "Which one?\nA) calm\nB) sad\nPick a letter.")
+        try "oops\n".write(toFile: dir + "/bad.txt", atomically: true, encoding: .utf8)
+        do { _ = try SelfReportTemplate.load(style: "bad", directory: dir); Issue.record("no error") } catch {
+            #expect("\(error)".hasSuffix("bad.txt:1: expected 'question:', 'answer:' or 'choices:'"))
+        }
+    }
+}
