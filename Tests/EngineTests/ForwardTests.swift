@@ -117,3 +117,20 @@ struct ForwardTests {
         }
     }
 }
+
+/// The fast kernels (quantized mat-muls and the C attention) against the scalar Swift references, whole forward.
+struct KernelLevelTests {
+    @Test(arguments: ["llama", "qwen2"])
+    func fastKernelsMatchTheScalarReference(arch: String) throws {
+        let w = try TinyModel.weights(arch: arch)
+        let tokens = (0..<90).map { ($0 * 13) % TinyModel.vocab }   // past one KV chunk, so attention walks chunks
+        let fast = InferenceContext(weights: w, capacity: 128, threads: 2)
+        let slow = InferenceContext(weights: w, capacity: 128, threads: 2)
+        slow.kernelLevel = .scalar
+        let a = try fast.evaluate(tokens, logits: .all), b = try slow.evaluate(tokens, logits: .all)
+        let worst = zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
+        #expect(worst < 1e-3, "max |Δlogit| \(worst)")
+        let a1 = try fast.evaluate([5]), b1 = try slow.evaluate([5])
+        #expect((zip(a1, b1).map { abs($0 - $1) }.max() ?? 1) < 1e-3)
+    }
+}

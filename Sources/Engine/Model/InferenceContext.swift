@@ -66,6 +66,9 @@ public final class InferenceContext: @unchecked Sendable {
     public internal(set) var cache: KVCache
     /// Active capture and steering; applies to every later forward call.
     public var hooks = ForwardHooks()
+    /// The instruction-set level of the kernels (default: the best this CPU has). `.scalar` runs the Swift
+    /// reference loops everywhere, which tests compare the fast kernels with.
+    public var kernelLevel = KernelLevel.best
     let pool: ThreadPool
     let ws: Workspace
     /// (vocab × positions) logits of the last call, as requested.
@@ -85,6 +88,7 @@ public final class InferenceContext: @unchecked Sendable {
         weights = parent.weights
         cache = parent.cache.fork()
         hooks = parent.hooks
+        kernelLevel = parent.kernelLevel
         tokens = parent.tokens
         pool = parent.pool
         ws = parent.ws

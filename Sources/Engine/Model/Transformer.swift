@@ -1,3 +1,4 @@
+import CKernels
 import GGUF
 
 /// The forward pass shared by every architecture; `ArchitectureSpec` switches the differences.
@@ -100,8 +101,9 @@ extension InferenceContext {
         }
         let input = ws.input
         let o = UncheckedBox(out)
+        let level = kernelLevel
         pool.parallelRanges(w.rows, granule: 16) { r in
-            matmul(w, input, rows: r, out: o.value, outStride: w.rows)
+            matmul(w, input, rows: r, out: o.value, outStride: w.rows, level: level)
         }
     }
 
@@ -117,6 +119,20 @@ extension InferenceContext {
         }
         let scale = 1 / Float(hd).squareRoot()
         let kvDim = c.kvDim, qDim = c.qDim, cap = ws.capacity
+        if kernelLevel != .scalar {
+            let level = Int32(kernelLevel.rawValue)
+            let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            let values = UnsafeRawPointer(ws.valueChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            // One task per head (each owns its row of `scores`), its tokens in order.
+            pool.parallel(c.headCount) { h in
+                for t in 0..<T {
+                    limbic_attention(level, ws.q + t * qDim + h * hd, Int64(hd), keys, values, Int64(chunk), Int64(kvDim),
+                                     Int64((h / group) * hd), Int64(start + t + 1), scale, ws.scores + h * cap, ws.att + t * qDim + h * hd)
+                }
+            }
+            return
+        }
+        // The scalar reference (kernelLevel .scalar), which the C kernel is tested against.
         pool.parallel(c.headCount) { h in
             let kvOffset = (h / group) * hd
             let scores = ws.scores + h * cap
