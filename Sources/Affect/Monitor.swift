@@ -45,27 +45,31 @@ public final class Monitor {
     /// Starts capturing the reading layer in `context` (the conversation's context).
     public func attach(to context: InferenceContext) { recorder.attach(to: context) }
 
-    /// Reduces a finished turn: readings over the user span and the reply span, then (if asked) a self-report on
-    /// a fork of `context` about the conversation `messages`.
-    public func observe(turn: Int, userSpan: Range<Int>, replySpan: Range<Int>, messages: [ChatMessage],
-                        context: InferenceContext, selfReport: Bool) throws -> TurnMonitoring {
+    /// Reduces a finished turn to readings over the user span and the reply span (cheap: the projections were
+    /// taken as the tokens streamed through) and records it.
+    public func observe(turn: Int, userSpan: Range<Int>, replySpan: Range<Int>) -> TurnMonitoring {
         let t0 = Date()
         let user = recorder.readings(userSpan)
         let reply = recorder.readings(replySpan)
-        let t1 = Date()
-        var m = TurnMonitoring(turn: turn, user: user, reply: reply, selfReport: nil, selfReportZ: nil, gap: nil,
-                               readingSeconds: t1.timeIntervalSince(t0), selfReportSeconds: 0)
-        if selfReport {
-            let r = try reporter.ask(template, messages: messages, context: context)
-            m.selfReport = r
-            m.selfReportSeconds = r.seconds
-            if let c = calibration, c.emotions == emotions, c.style == r.style {
-                let z = c.z(r.values)
-                m.selfReportZ = z
-                m.gap = zip(reply.meanZ, z).map { $0 - $1 }
-            }
-        }
+        let m = TurnMonitoring(turn: turn, user: user, reply: reply, selfReport: nil, selfReportZ: nil, gap: nil,
+                               readingSeconds: Date().timeIntervalSince(t0), selfReportSeconds: 0)
         history.append(m)
+        return m
+    }
+
+    /// Asks for a self-report about the conversation `messages` on a fork of `context`, and adds it (with its z
+    /// and the gaps) to the latest observed turn.
+    public func selfReport(messages: [ChatMessage], context: InferenceContext) throws -> TurnMonitoring? {
+        guard var m = history.last else { return nil }
+        let r = try reporter.ask(template, messages: messages, context: context)
+        m.selfReport = r
+        m.selfReportSeconds = r.seconds
+        if let c = calibration, c.emotions == emotions, c.style == r.style {
+            let z = c.z(r.values)
+            m.selfReportZ = z
+            m.gap = zip(m.reply.meanZ, z).map { $0 - $1 }
+        }
+        history[history.count - 1] = m
         return m
     }
 

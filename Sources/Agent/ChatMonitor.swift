@@ -18,25 +18,36 @@ public final class ChatMonitor: TurnObserver {
         self.log = log
     }
 
+    /// Logs the turn and its readings first, then asks for a self-report if one is due. A failed self-report
+    /// (a context too full for the question, say) is logged as such and does not lose the turn.
     public func turnFinished(_ turn: ChatTurn, session: ChatSession) throws {
-        let ask = selfReportEvery.map { turn.index % $0 == 0 } ?? false
-        let m = try monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions,
-                                    messages: session.renderedMessages, context: session.context, selfReport: ask)
-        latest = m
-        if let log {
-            try log.write("turn", ["turn": turn.index, "role": "user", "text": turn.user, "tokens": turn.promptPositions.count,
-                                   "positions": [turn.promptPositions.lowerBound, turn.promptPositions.upperBound]])
-            try log.write("turn", ["turn": turn.index, "role": "assistant", "text": turn.reply, "tokens": turn.result.tokens.count,
-                                   "positions": [turn.replyPositions.lowerBound, turn.replyPositions.upperBound],
-                                   "prefill_ms": (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
-                                   "decode_ms": (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
-                                   "stop": turn.result.stopReason.rawValue])
-            try log.write("readings", readingsFields(m.user, turn: turn.index, role: "user"))
-            try log.write("readings", readingsFields(m.reply, turn: turn.index, role: "assistant"))
-            if let r = m.selfReport { try log.write("selfreport", selfReportFields(r, m)) }
+        var m = monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions)
+        try log?.write("turn", ["turn": turn.index, "role": "user", "text": turn.user, "tokens": turn.promptPositions.count,
+                                "positions": [turn.promptPositions.lowerBound, turn.promptPositions.upperBound]])
+        try log?.write("turn", ["turn": turn.index, "role": "assistant", "text": turn.reply, "tokens": turn.result.tokens.count,
+                                "positions": [turn.replyPositions.lowerBound, turn.replyPositions.upperBound],
+                                "prefill_ms": (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
+                                "decode_ms": (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
+                                "stop": turn.result.stopReason.rawValue])
+        try log?.write("readings", readingsFields(m.user, turn: turn.index, role: "user"))
+        try log?.write("readings", readingsFields(m.reply, turn: turn.index, role: "assistant"))
+        if selfReportEvery.map({ turn.index % $0 == 0 }) ?? false {
+            do {
+                if let withReport = try monitor.selfReport(messages: session.renderedMessages, context: session.context) {
+                    m = withReport
+                    if let r = m.selfReport { try log?.write("selfreport", selfReportFields(r, m)) }
+                }
+            } catch {
+                try log?.write("selfreport", ["turn": turn.index, "style": monitor.template.style, "error": "\(error)"])
+                lastError = "self-report skipped: \(error)"
+            }
         }
+        latest = m
         onTurn?(m)
     }
+
+    /// Why the last scheduled self-report did not happen, if it failed (for the terminal).
+    public var lastError: String?
 
     /// Asks for the model's own words now (`/feel`) and logs them.
     public func feel(session: ChatSession, template: SelfReportTemplate) throws -> String {
@@ -49,14 +60,8 @@ public final class ChatMonitor: TurnObserver {
 
     /// Logs a self-report asked outside the schedule (`/selfreport`).
     public func selfReportNow(session: ChatSession) throws -> TurnMonitoring? {
-        guard var m = latest else { return nil }
-        let r = try monitor.reporter.ask(monitor.template, messages: session.renderedMessages, context: session.context)
-        m.selfReport = r
-        m.selfReportSeconds = r.seconds
-        if let c = monitor.calibration, c.style == r.style {
-            m.selfReportZ = c.z(r.values)
-            m.gap = zip(m.reply.meanZ, m.selfReportZ!).map { $0 - $1 }
-        }
+        guard latest != nil, let m = try monitor.selfReport(messages: session.renderedMessages, context: session.context),
+              let r = m.selfReport else { return nil }
         latest = m
         try log?.write("selfreport", selfReportFields(r, m))
         return m

@@ -159,6 +159,26 @@ struct MonitorTests {
         #expect(summary.text().contains("1 incomplete line skipped"))
     }
 
+    @Test func aFailedSelfReportStillLogsTheTurn() throws {
+        let model = try TinyModel.chatModel()
+        let ctx = model.makeContext(capacity: 60)   // room for a short turn, not for the question on top
+        let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: 4)
+        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: 60)
+        monitor.attach(to: ctx)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try SessionLog(path: path)
+        try log.write("session", ["schema": SessionLog.schemaVersion, "model": "tiny", "probes": ["emotions": emotions]])
+        let cm = ChatMonitor(monitor: monitor, log: log)
+        session.observers.append(cm)
+        try session.send("Hi")
+        #expect(cm.lastError?.contains("context holds 60 tokens") == true)
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6)   // session, 2 turns, 2 readings, the failed self-report
+        #expect(lines.last?.contains("\"error\"") == true)
+        #expect(try SessionLogFile(path: path).turns.first?.reply.isEmpty == false)
+    }
+
     @Test func selfReportTemplatesParse() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sr-\(UUID())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -75,7 +75,7 @@ enum ChatCommand: Command {
         }
         let reader = LineReader()
         var scriptLines: IndexingIterator<[String]>? = script?.makeIterator()
-        var endReason = "end of input"
+        var endReason = "error"   // until the loop ends normally
         defer { monitor?.end(reason: endReason) }
         while true {
             let next: String?
@@ -99,6 +99,7 @@ enum ChatCommand: Command {
                 if let m = monitor?.latest, m.turn == turn.index {
                     Terminal.out(panel.render(m) + "\n")
                 }
+                if let e = monitor?.lastError { Terminal.note("limbic chat: \(e)"); monitor?.lastError = nil }
                 if interactive {
                     let r = turn.result
                     var stats = String(format: "[%d prompt tokens %.1f tok/s · %d tokens %.1f tok/s",
@@ -112,6 +113,7 @@ enum ChatCommand: Command {
             }
             Interrupt.clear()
         }
+        endReason = script != nil ? "end of script" : "end of input"
         if interactive { Terminal.out("\n") }
         return ExitCode.ok
     }
