@@ -73,16 +73,6 @@ public final class Monitor {
         return m
     }
 
-    /// Spearman correlation per emotion between the reply reading (z) and the self-reported value, over the
-    /// turns that have both.
-    public func correlations() -> [Float?] {
-        Monitor.correlations(history.compactMap { h in h.selfReport.map { (h.reply.meanZ, $0.values) } }, emotions: emotions.count)
-    }
-
-    public static func correlations(_ pairs: [([Float], [Float])], emotions: Int) -> [Float?] {
-        (0..<emotions).map { e in Statistics.spearman(pairs.map { $0.0[e] }, pairs.map { $0.1[e] }) }
-    }
-
     // MARK: Self-report baseline
 
     /// Neutral Human/AI exchanges from the dataset's `neutral.txt` ("Human: … AI: …" lines).

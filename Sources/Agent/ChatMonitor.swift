@@ -67,12 +67,11 @@ public final class ChatMonitor: TurnObserver {
         return m
     }
 
+    /// Writes the `end` event and closes the log. (Correlations over the session are computed from the log by
+    /// `limbic report`.)
     public func end(reason: String) {
         guard let log else { return }
-        let rho = monitor.correlations()
-        var corr: [String: Any] = [:]
-        for (e, r) in zip(monitor.emotions, rho) { corr[e] = r.map { $0.logged } ?? NSNull() }
-        try? log.write("end", ["reason": reason, "turns": monitor.history.count, "spearman": corr])
+        try? log.write("end", ["reason": reason, "turns": monitor.history.count])
         log.close()
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// Events (schema 1): `session` (model, hashes, probe set, settings), `turn` (role, text, tokens, positions,
 /// timings), `readings` (per role: mean and last-before z and raw per emotion), `selfreport` (per emotion:
 /// distribution, expected value, entropy, mass, z; gaps and flags), `feel` (free text), `action` (policies),
-/// `end` (reason, per-emotion correlations).
+/// `end` (reason, turns).
 public final class SessionLog {
     public static let schemaVersion = 1
     public let path: String

@@ -105,34 +105,34 @@ struct MonitorTests {
     @Test func calibrationAndCorrelationMaths() {
         let c = SelfReportCalibration(style: "rating", emotions: ["a", "b"], mean: [2, 4], std: [0.5, 2], samples: 8, key: "k")
         #expect(c.z([3, 0]) == [2, -2])
-        #expect(Statistics.ranks([10, 20, 20, 5]) == [2, 3.5, 3.5, 1])
-        #expect(Statistics.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
-        #expect(abs(Statistics.spearman([1, 2, 3, 4], [4, 3, 2, 1])! + 1) < 1e-6)
-        #expect(Statistics.spearman([1, 2], [1, 2]) == nil)
-        #expect(Statistics.spearman([1, 1, 1], [1, 2, 3]) == nil)
         let (m, s) = Statistics.meanAndStd([1, 2, 3, 4])
         #expect(m == 2.5 && abs(s - 1.2909944) < 1e-5)
-        // Pooled correlations across turns, per emotion.
-        let rho = Monitor.correlations([([1, 0], [2, 9]), ([2, 0], [4, 8]), ([3, 1], [6, 7])], emotions: 2)
-        #expect(rho[0] == 1)
-        #expect(abs(rho[1]! + 0.8660254) < 1e-5)
+        #expect(SessionSummary.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
+        #expect(abs(SessionSummary.spearman([1, 2, 3, 4], [4, 3, 2, 1])! + 1) < 1e-12)
+        #expect(abs(SessionSummary.spearman([0, 0, 1], [9, 8, 7])! + 0.8660254) < 1e-6)   // ties get average ranks
+        #expect(SessionSummary.spearman([1, 2], [1, 2]) == nil)
+        #expect(SessionSummary.spearman([1, 1, 1], [1, 2, 3]) == nil)
     }
 
-    @Test func monitoredChatWritesACompleteLogThatReadsBackAndSurvivesTruncation() throws {
+    /// A monitored chat session on the tiny model, logging to a temporary file.
+    func monitoredSession(capacity: Int, maxTokens: Int) throws -> (ChatSession, Monitor, ChatMonitor, String) {
         let model = try TinyModel.chatModel()
-        let ctx = model.makeContext(capacity: 1024)
-        var sampling = SamplingParameters.greedy
-        sampling.seed = 1
-        let session = try ChatSession(model: model, context: ctx, sampling: sampling, maxTokens: 6)
-        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: 1024)
-        monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, 4, 4], std: [1, 1, 1], samples: 3, key: "k")
+        let ctx = model.makeContext(capacity: capacity)
+        let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: maxTokens)
+        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: capacity)
         monitor.attach(to: ctx)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
-        defer { try? FileManager.default.removeItem(atPath: path) }
         let log = try SessionLog(path: path)
         try log.write("session", ["schema": SessionLog.schemaVersion, "model": "tiny", "probes": ["emotions": emotions]])
         let cm = ChatMonitor(monitor: monitor, log: log)
         session.observers.append(cm)
+        return (session, monitor, cm, path)
+    }
+
+    @Test func monitoredChatWritesACompleteLogThatReadsBackAndSurvivesTruncation() throws {
+        let (session, monitor, cm, path) = try monitoredSession(capacity: 1024, maxTokens: 6)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, 4, 4], std: [1, 1, 1], samples: 3, key: "k")
         for text in ["Hello", "How are you?", "Bye"] { try session.send(text) }
         cm.end(reason: "test")
 
@@ -160,17 +160,9 @@ struct MonitorTests {
     }
 
     @Test func aFailedSelfReportStillLogsTheTurn() throws {
-        let model = try TinyModel.chatModel()
-        let ctx = model.makeContext(capacity: 60)   // room for a short turn, not for the question on top
-        let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: 4)
-        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: 60)
-        monitor.attach(to: ctx)
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
+        // Room for a short turn, not for the question on top.
+        let (session, _, cm, path) = try monitoredSession(capacity: 60, maxTokens: 4)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let log = try SessionLog(path: path)
-        try log.write("session", ["schema": SessionLog.schemaVersion, "model": "tiny", "probes": ["emotions": emotions]])
-        let cm = ChatMonitor(monitor: monitor, log: log)
-        session.observers.append(cm)
         try session.send("Hi")
         #expect(cm.lastError?.contains("context holds 60 tokens") == true)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
