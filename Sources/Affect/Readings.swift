@@ -55,6 +55,11 @@ public final class ReadingRecorder: ActivationSink {
         Array(projections[(position * emotionCount)..<((position + 1) * emotionCount)])
     }
 
+    /// Each position's readings as z against neutral text (per token, for live displays and token-level studies).
+    public func perTokenZ(_ span: Range<Int>) -> [[Float]] {
+        span.map { probe.zScores(projection(at: $0)) }
+    }
+
     /// Readings over `span` (absolute positions); an empty span reads as zeros.
     public func readings(_ span: Range<Int>) -> Readings {
         var mean = [Float](repeating: 0, count: emotionCount)

@@ -8,6 +8,8 @@ public final class ChatMonitor: TurnObserver {
     public let log: SessionLog?
     /// Self-report every N turns (1 = every turn); nil turns self-reports off.
     public var selfReportEvery: Int? = 1
+    /// Add each reply token's reading z (per emotion) to the assistant `readings` event.
+    public var logPerToken = false
     /// The latest turn's monitoring, for displays.
     public private(set) var latest: TurnMonitoring?
     /// Called after each turn is reduced and logged.
@@ -30,7 +32,14 @@ public final class ChatMonitor: TurnObserver {
                                 "decode_ms": (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
                                 "stop": turn.result.stopReason.rawValue])
         try log?.write("readings", readingsFields(m.user, turn: turn.index, role: "user"))
-        try log?.write("readings", readingsFields(m.reply, turn: turn.index, role: "assistant"))
+        var replyFields = readingsFields(m.reply, turn: turn.index, role: "assistant")
+        if logPerToken {
+            let perToken = monitor.recorder.perTokenZ(turn.replyPositions)
+            replyFields["per_token_z"] = Dictionary(uniqueKeysWithValues: monitor.emotions.enumerated().map { e, name in
+                (name, perToken.map { $0[e].logged })
+            })
+        }
+        try log?.write("readings", replyFields)
         if selfReportEvery.map({ turn.index % $0 == 0 }) ?? false {
             do {
                 if let withReport = try monitor.selfReport(messages: session.renderedMessages, context: session.context) {

@@ -133,6 +133,7 @@ struct MonitorTests {
         let (session, monitor, cm, path) = try monitoredSession(capacity: 1024, maxTokens: 6)
         defer { try? FileManager.default.removeItem(atPath: path) }
         monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, 4, 4], std: [1, 1, 1], samples: 3, key: "k")
+        cm.logPerToken = true
         for text in ["Hello", "How are you?", "Bye"] { try session.send(text) }
         cm.end(reason: "test")
 
@@ -143,6 +144,13 @@ struct MonitorTests {
         #expect(file.turns[1].user == "How are you?")
         #expect(file.endReason == "test")
         #expect(file.skippedLines == 0)
+        // Per-token readings: one value per reply token and emotion, their mean equal to the turn's mean reading.
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        let replyReadings = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["event"] as? String == "readings" && $0["role"] as? String == "assistant" }
+        let perToken = replyReadings[0]["per_token_z"] as? [String: [Double]] ?? [:]
+        let tokens = replyReadings[0]["tokens"] as? Int ?? -1
+        #expect(perToken["calm"]?.count == tokens && tokens > 0)
         #expect(monitor.history.count == 3)
         let m = monitor.history[2]
         for e in 0..<3 { #expect(abs(m.gap![e] - (m.reply.meanZ[e] - (m.selfReport!.values[e] - 4))) < 1e-4) }

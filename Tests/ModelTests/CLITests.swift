@@ -43,6 +43,8 @@ struct CLITests {
         #expect(same(try topLogits(["--steer", cv + ":30@10#100-"]), plain))         // positions after the prompt
         #expect(!same(try topLogits(["--steer", cv + ":30@10"]), plain))             // absolute strength moves logits
         #expect(!same(try topLogits(["--steer", cv + ":0.5n@5"]), plain))            // relative strength too
+        let steered = try topLogits(["--steer", cv + ":30@10"])
+        #expect(!same(try topLogits(["--steer", cv + ":30@10", "--steer-norm"]), steered))   // norm-preserving differs
         let bad = try Limbic.run(["logits", "--steer", cv + ":1@3", prompt])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("has no direction for layer 3"))

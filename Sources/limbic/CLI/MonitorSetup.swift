@@ -11,6 +11,7 @@ enum MonitorSetup {
         .option("log", "FILE", "Session log (JSONL). Default: $LIMBIC_HOME/sessions/<time>.jsonl."),
         .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion) or choice.", default: "rating"),
         .option("selfreport-every", "N|off", "Ask for a self-report every N turns, or never.", default: "1"),
+        .flag("per-token", "Also log each reply token's reading z per emotion (for live displays and token-level studies)."),
     ]
 
     static func templateDirectory(_ dataset: EmotionDataset) -> String {
@@ -31,6 +32,7 @@ enum MonitorSetup {
         let logPath = args.string("log") ?? SessionLog.defaultPath(home: store.home)
         let log = try SessionLog(path: logPath)
         let cm = ChatMonitor(monitor: monitor, log: log)
+        cm.logPerToken = args.flag("per-token")
         switch args.string("selfreport-every") ?? "1" {
         case "off", "0": cm.selfReportEvery = nil
         case let n: guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }; cm.selfReportEvery = k

@@ -8,6 +8,7 @@ enum SteerOptions {
         (default 1); with a trailing 'n' it is a fraction of the mean residual norm at each layer (0.08n). \
         @LAYERS picks layers of the file (e.g. @10-14); #A-B limits it to token positions A..B (#A- for A on).
         """, repeatable: true)
+    static let normSpec = OptionSpec.flag("steer-norm", "Norm-preserving steering: rescale each steered row to its norm before steering, so only its direction changes.")
 
     struct Parsed: Equatable {
         var path: String
@@ -77,7 +78,8 @@ enum SteerOptions {
                 guard l < c.layerCount else { throw UsageError("--steer \(spec): layer \(l) is outside 0-\(c.layerCount - 1)") }
                 guard let v = cv.directions[l] else { throw UsageError("--steer \(spec): \(p.path) has no direction for layer \(l) (it has \(cv.layers.map(String.init).joined(separator: ",")))") }
                 let strength = p.relative ? p.strength * norms[l] : p.strength
-                out.append(Steering(site: .layer(l), vector: v, strength: strength, positions: p.positions))
+                out.append(Steering(site: .layer(l), vector: v, strength: strength, positions: p.positions,
+                                    normPreserving: args.flag("steer-norm")))
             }
         }
         return out

@@ -17,6 +17,7 @@ enum BenchCommand: Command {
         .option("runs", "N", "Repetitions; the median is reported.", default: "3"),
         .option("capture", "LIST", "Capture these layers while running: all, or a list like 0,5,10-12."),
         SteerOptions.spec,
+        SteerOptions.normSpec,
         .flag("json", "Print {\"prefill_tok_s\":…,\"decode_tok_s\":…,\"threads\":…,\"rss_bytes\":…}."),
     ]
     static let examples = [

@@ -10,6 +10,7 @@ enum GenerateCommand: Command {
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("prompt", short: "p", "P", "The prompt (default: read stdin)."),
         SteerOptions.spec,
+        SteerOptions.normSpec,
         .flag("chat", "Wrap the prompt in the chat template as a user message."),
         .flag("stats", "Print token counts and speeds to stderr at the end."),
     ] + SamplingOptions.specs

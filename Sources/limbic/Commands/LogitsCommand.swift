@@ -8,6 +8,7 @@ enum LogitsCommand: Command {
     static let discussion = "The raw text is tokenized with special tokens parsed and BOS as the model says, then evaluated in one pass."
     static let options: [OptionSpec] = ModelOptions.specs + [
         SteerOptions.spec,
+        SteerOptions.normSpec,
         .option("top", short: "k", "K", "How many of the highest logits to print.", default: "10"),
         .flag("json", "Print {\"tokens\":[…],\"top\":[{\"id\":…,\"logit\":…,\"logprob\":…,\"piece\":\"…\"}]}."),
     ]
