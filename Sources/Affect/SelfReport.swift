@@ -88,7 +88,7 @@ public struct SelfReporter {
         let base = context.fork()
         base.hooks.captureSites = []
         base.hooks.sink = nil
-        if template.question.contains("{emotion}") || template.question.contains("{Emotion}") {
+        if template.isPerEmotion {
             var sequences: [[Int]] = [], ids: [[Int]] = []
             for e in emotions {
                 let (prefix, choiceIDs) = try choiceTokens(answer: template.fill(template.answer, emotion: e),

@@ -42,6 +42,12 @@ public struct SelfReportTemplate: Sendable, Equatable {
         self.choices = (fields["choices"] ?? "").split(separator: " ").map(String.init)
     }
 
+    /// Whether the template asks about one emotion at a time (it names {emotion} in the question or the answer)
+    /// rather than offering all of them as choices.
+    public var isPerEmotion: Bool {
+        (question + answer).contains("{emotion}") || (question + answer).contains("{Emotion}")
+    }
+
     /// Loads `<directory>/<style>.txt`.
     public static func load(style: String, directory: String) throws -> SelfReportTemplate {
         try SelfReportTemplate(path: directory + "/\(style).txt")

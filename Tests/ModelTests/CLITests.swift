@@ -87,7 +87,7 @@ struct CLITests {
 
     @Test func scriptedChatAnswersAndExits() throws {
         _ = try Limbic.ensureModel(Self.model)
-        let o = try Limbic.run(["chat", "--temp", "0", "--max-tokens", "12"], input: "What is 2+2?\n/clear\nSay hi.\n/exit\nnot read\n")
+        let o = try Limbic.run(["chat", "--no-monitor", "--temp", "0", "--max-tokens", "12"], input: "What is 2+2?\n/clear\nSay hi.\n/exit\nnot read\n")
         #expect(o.status == 0, "\(o.stderr)")
         let replies = o.stdout.split(separator: "\n").filter { !$0.isEmpty }
         #expect(replies.count >= 2, "two replies: \(o.stdout)")
