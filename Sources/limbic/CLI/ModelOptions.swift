@@ -9,6 +9,9 @@ enum ModelOptions {
         .option("context", "N", "Context size in tokens (default: 4096, or the model's limit if smaller)."),
     ]
 
+    /// `--model` and `--threads`, for commands that size their own contexts (bench, probe).
+    static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
+
     /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
     static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName

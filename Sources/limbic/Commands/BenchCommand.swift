@@ -11,7 +11,7 @@ enum BenchCommand: Command {
     same thread count. --capture copies every chosen layer's residual row of every token into preallocated memory (as \
     the monitor does); --steer adds control vectors; both measure what the hooks cost.
     """
-    static let options: [OptionSpec] = ModelOptions.specs + [
+    static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
         .option("prompt-tokens", "N", "Tokens in the prefill test; 0 skips it.", default: "512"),
         .option("gen-tokens", "N", "Tokens in the decode test; 0 skips it.", default: "128"),
         .option("runs", "N", "Repetitions; the median is reported.", default: "3"),

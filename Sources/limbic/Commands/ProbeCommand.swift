@@ -18,7 +18,7 @@ enum ProbeCommand: Command {
     causal    steer neutral text with each emotion's vector at the reading layer (--strength, a fraction of the \
     mean residual norm) and check that this emotion's reading rises most a few layers later.
     """
-    static let options: [OptionSpec] = ModelOptions.specs + ProbeOptions.specs + [
+    static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs + [
         .flag("json", "Machine-readable output (validate, show, classify)."),
         .option("text", "TEXT", "classify: one passage instead of stdin."),
         .option("layer", "N", "classify/export: use this layer instead of the reading layer (export: only this layer)."),
