@@ -44,10 +44,19 @@ public final class ReadingRecorder: ActivationSink {
     }
 
     public func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
-        guard site == .layer(layer), position * emotionCount < projections.count else { return }
-        let p = probe.project(ArraySlice(row))
-        for e in 0..<emotionCount { projections[position * emotionCount + e] = p[e] }
-        onToken?(position, p)
+        guard site == .layer(layer), (position + 1) * emotionCount <= projections.count else { return }
+        // Straight into the buffer: no allocation per token on the decode path.
+        let center = probe.center
+        projections.withUnsafeMutableBufferPointer { out in
+            for e in 0..<emotionCount {
+                var s: Float = 0
+                probe.vectors[e].withUnsafeBufferPointer { v in
+                    for i in 0..<v.count { s += (row[i] - center[i]) * v[i] }
+                }
+                out[position * emotionCount + e] = s
+            }
+        }
+        if let onToken { onToken(position, projection(at: position)) }
     }
 
     /// The projections at one position.

@@ -47,7 +47,6 @@ public struct Generator {
         result.prefillSeconds = Date().timeIntervalSince(t0)
         var decoder = StreamingDecoder(tokenizer: tokenizer)
         let t1 = Date()
-        defer { result.decodeSeconds = Date().timeIntervalSince(t1) }
         while true {
             if result.tokens.count >= maxTokens { result.stopReason = .maxTokens; break }
             if isCancelled() { result.stopReason = .cancelled; break }
