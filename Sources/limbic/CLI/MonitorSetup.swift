@@ -19,6 +19,14 @@ enum MonitorSetup {
     }
 
     static func make(_ args: ParsedArguments, model: LanguageModel, context: InferenceContext) throws -> (ChatMonitor, SelfReportTemplate) {
+        // Check the options before anything is built or a log file is created.
+        let every: Int?
+        switch args.string("selfreport-every") ?? "1" {
+        case "off", "0": every = nil
+        case let n:
+            guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }
+            every = k
+        }
         let dataset = try ProbeOptions.dataset(args)
         let (probes, probePath) = try ProbeOptions.load(args, model: model)
         let dir = templateDirectory(dataset)
@@ -33,10 +41,7 @@ enum MonitorSetup {
         let log = try SessionLog(path: logPath)
         let cm = ChatMonitor(monitor: monitor, log: log)
         cm.logPerToken = args.flag("per-token")
-        switch args.string("selfreport-every") ?? "1" {
-        case "off", "0": cm.selfReportEvery = nil
-        case let n: guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }; cm.selfReportEvery = k
-        }
+        cm.selfReportEvery = every
         try log.write("session", [
             "schema": SessionLog.schemaVersion, "model": URL(fileURLWithPath: model.path).lastPathComponent,
             "model_sha256": probes.modelSHA256, "architecture": model.config.architecture,

@@ -37,7 +37,7 @@ enum ProbeCommand: Command {
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        guard let sub = args.positionals.first else { throw UsageError("choose a subcommand: extract, validate, show, classify, export, import") }
+        guard let sub = args.positionals.first else { throw UsageError("choose a subcommand: extract, validate, show, classify, export, import, causal") }
         let model = try ModelOptions.load(args)
         switch sub {
         case "extract":
