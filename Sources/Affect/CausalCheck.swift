@@ -21,17 +21,15 @@ public enum CausalCheck {
     /// - Parameters:
     ///   - strength: a fraction of the mean residual norm at the reading layer (the emotions study's unit).
     ///   - offset: how many layers after the reading layer to read (clamped to the last layer).
-    public static func run(model: LanguageModel, probes: ProbeSet, strength: Float = 0.5, offset: Int = 3,
+    public static func run(model: any InferenceBackend, probes: ProbeSet, strength: Float = 0.5, offset: Int = 3,
                            prompt: String = neutralPrompt, threads: Int? = nil) throws -> [Result] {
         let layer = probes.readingLayer
         let later = min(layer + offset, model.config.layerCount - 1)
         let norms = try model.meanResidualNorms()
         let ids = model.tokenizer.encode(prompt, addSpecial: true, parseSpecial: false)
-        let ctx = model.makeContext(capacity: ids.count + 1, threads: threads)
+        let ctx = model.makeSequence(capacity: ids.count + 1, threads: threads)
         let recorder = ActivationRecorder(width: model.config.hiddenSize)
-        ctx.hooks.captureSites = [.layer(later)]
-        ctx.hooks.capturePositions = .range(min(probes.skipTokens, ids.count - 1)..<Int.max)
-        ctx.hooks.sink = recorder
+        ctx.hooks.subscribe(recorder, sites: [.layer(later)], positions: .range(min(probes.skipTokens, ids.count - 1)..<Int.max))
 
         func reading() throws -> [Float] {
             recorder.clear()

@@ -21,7 +21,7 @@ public struct TurnMonitoring: Sendable {
 /// The per-turn monitor (DESIGN.md §3): probe readings from the residual stream, self-reports read from logits
 /// on a fork of the KV cache, and the disagreement between them.
 public final class Monitor {
-    public let model: LanguageModel
+    public let model: any InferenceBackend
     public let probes: ProbeSet
     public let recorder: ReadingRecorder
     public let reporter: SelfReporter
@@ -32,7 +32,7 @@ public final class Monitor {
     /// |gap| above this marks a disagreement.
     public static let gapThreshold: Float = 1.5
 
-    public init(model: LanguageModel, probes: ProbeSet, chat: ChatTemplate, template: SelfReportTemplate, capacity: Int) {
+    public init(model: any InferenceBackend, probes: ProbeSet, chat: ChatTemplate, template: SelfReportTemplate, capacity: Int) {
         self.model = model
         self.probes = probes
         recorder = ReadingRecorder(probes: probes, capacity: capacity)
@@ -43,7 +43,7 @@ public final class Monitor {
     public var emotions: [String] { probes.emotions }
 
     /// Starts capturing the reading layer in `context` (the conversation's context).
-    public func attach(to context: InferenceContext) { recorder.attach(to: context) }
+    public func attach(to context: any InferenceSequence) { recorder.attach(to: context) }
 
     /// Reduces a finished turn to readings over the user span and the reply span (cheap: the projections were
     /// taken as the tokens streamed through) and records it.
@@ -59,7 +59,7 @@ public final class Monitor {
 
     /// Asks for a self-report about the conversation `messages` on a fork of `context`, and adds it (with its z
     /// and the gaps) to the latest observed turn.
-    public func selfReport(messages: [ChatMessage], context: InferenceContext) throws -> TurnMonitoring? {
+    public func selfReport(messages: [ChatMessage], context: any InferenceSequence) throws -> TurnMonitoring? {
         guard var m = history.last else { return nil }
         let r = try reporter.ask(template, messages: messages, context: context)
         m.selfReport = r
@@ -85,11 +85,11 @@ public final class Monitor {
     }
 
     /// Measures the self-report baseline: the template asked after each neutral dialogue.
-    public static func calibrate(model: LanguageModel, chat: ChatTemplate, emotions: [String], template: SelfReportTemplate,
+    public static func calibrate(model: any InferenceBackend, chat: ChatTemplate, emotions: [String], template: SelfReportTemplate,
                                  dialogues: [[ChatMessage]], key: String, threads: Int? = nil,
                                  progress: (Int) -> Void = { _ in }) throws -> SelfReportCalibration {
         let reporter = SelfReporter(model: model, chat: chat, emotions: emotions)
-        let ctx = model.makeContext(capacity: 1024, threads: threads)
+        let ctx = model.makeSequence(capacity: min(1024, model.config.contextLength), threads: threads)
         var values: [[Float]] = []
         for (i, d) in dialogues.enumerated() {
             ctx.rollback(to: 0)

@@ -29,21 +29,20 @@ public struct PassageActivations: Sendable {
     public static let defaultSkip = 3
 
     /// Runs the model over `texts` (each from an empty context) and averages each layer's residual stream.
-    public static func collect(model: LanguageModel, texts: [String], skip: Int = defaultSkip, threads: Int? = nil,
+    public static func collect(model: any InferenceBackend, texts: [String], skip: Int = defaultSkip, threads: Int? = nil,
                                progress: (Int) -> Void = { _ in }) throws -> PassageActivations {
         let c = model.config
         let ids = texts.map { model.tokenizer.encode($0, addSpecial: true, parseSpecial: false) }
         let longest = ids.map(\.count).max() ?? 1
-        let ctx = model.makeContext(capacity: min(c.contextLength, longest + 1), threads: threads)
+        let ctx = model.makeSequence(capacity: min(c.contextLength, longest + 1), threads: threads)
         let acc = MeanAccumulator(layerCount: c.layerCount, width: c.hiddenSize)
-        ctx.hooks.captureSites = Set((0..<c.layerCount).map { HookSite.layer($0) })
-        ctx.hooks.sink = acc
+        let listener = ctx.hooks.subscribe(acc, sites: Set((0..<c.layerCount).map { HookSite.layer($0) }))
         var values = [Float](repeating: 0, count: texts.count * c.layerCount * c.hiddenSize)
         for (p, tokens) in ids.enumerated() {
             guard !tokens.isEmpty else { continue }
             ctx.rollback(to: 0)
             // Skip the first tokens but always keep at least the last one.
-            ctx.hooks.capturePositions = .range(min(skip, tokens.count - 1)..<Int.max)
+            ctx.hooks.setPositions(.range(min(skip, tokens.count - 1)..<Int.max), for: listener)
             acc.reset()
             try ctx.evaluate(tokens, logits: .none)
             acc.means(into: &values, at: p * c.layerCount * c.hiddenSize)

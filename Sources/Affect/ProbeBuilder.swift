@@ -10,7 +10,7 @@ public enum ProbeBuilder {
     }
 
     /// Reads every passage, fits every layer, validates on held-out passages and chooses the reading layer.
-    public static func build(model: LanguageModel, dataset: EmotionDataset, lexicon: EmotionLexicon?,
+    public static func build(model: any InferenceBackend, dataset: EmotionDataset, lexicon: EmotionLexicon?,
                              method: ExtractionMethod = .recipe, modelSHA256: String, threads: Int? = nil,
                              progress: (Stage) -> Void = { _ in }) throws -> ProbeSet {
         let train = dataset.training, valid = dataset.validation, neutral = dataset.neutral

@@ -27,6 +27,9 @@ public final class ReadingRecorder: ActivationSink {
     private let emotionCount: Int
     /// Called with each position's projections as it is produced (for live displays).
     public var onToken: ((Int, [Float]) -> Void)?
+    /// Weak: the sequence holds this recorder through its subscription.
+    private weak var sequence: (any InferenceSequence)?
+    private var handle: CaptureHandle?
 
     public init(probes: ProbeSet, layer: Int? = nil, capacity: Int) {
         self.probes = probes
@@ -36,11 +39,18 @@ public final class ReadingRecorder: ActivationSink {
         projections = [Float](repeating: 0, count: capacity * probes.emotions.count)
     }
 
-    /// Attaches to a context: capture at the reading layer, every position.
-    public func attach(to context: InferenceContext) {
-        context.hooks.captureSites = [.layer(layer)]
-        context.hooks.capturePositions = .all
-        context.hooks.sink = self
+    /// Listens to `sequence` (the conversation): the reading layer, every position. Other listeners stay.
+    public func attach(to sequence: any InferenceSequence) {
+        detach()
+        self.sequence = sequence
+        handle = sequence.hooks.subscribe(self, sites: [.layer(layer)], positions: .all)
+    }
+
+    /// Stops listening.
+    public func detach() {
+        if let handle { sequence?.hooks.unsubscribe(handle) }
+        sequence = nil
+        handle = nil
     }
 
     public func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {

@@ -49,13 +49,14 @@ public struct SelfReport: Sendable {
 /// Asks self-report questions on forks of a conversation's KV cache, so the conversation itself is untouched:
 /// its next-token logits afterwards are bit-identical to those without the question.
 public struct SelfReporter {
-    public let model: LanguageModel
-    public let chat: ChatTemplate
+    public let model: any InferenceBackend
+    /// Renders the conversation plus the question exactly as the chat renders its turns.
+    public let chat: ChatEncoder
     public let emotions: [String]
 
-    public init(model: LanguageModel, chat: ChatTemplate, emotions: [String]) {
+    public init(model: any InferenceBackend, chat: ChatTemplate, emotions: [String]) {
         self.model = model
-        self.chat = chat
+        self.chat = ChatEncoder(template: chat, tokenizer: model.tokenizer)
         self.emotions = emotions
     }
 
@@ -63,12 +64,7 @@ public struct SelfReporter {
     /// the single token each choice adds to the longest common prefix of answer + " " + choice.
     func choiceTokens(answer: String, choices: [String], style: String) throws -> (prefix: [Int], ids: [Int]) {
         let tails = choices.map { model.tokenizer.encode(answer + " " + $0, addSpecial: false, parseSpecial: false) }
-        var common = tails[0].count
-        for t in tails.dropFirst() {
-            var n = 0
-            while n < min(common, t.count), t[n] == tails[0][n] { n += 1 }
-            common = n
-        }
+        let common = tails.dropFirst().reduce(tails[0].count) { min($0, commonPrefixLength(tails[0], $1)) }
         guard tails.allSatisfy({ $0.count == common + 1 }) else {
             throw AffectError.templateTokens(style: style, reason: "each choice must be exactly one token after the answer text")
         }
@@ -77,17 +73,14 @@ public struct SelfReporter {
 
     /// Token sequence for the conversation plus a question and the answer start (without the choice token).
     func sequence(messages: [ChatMessage], question: String, answerPrefix: [Int]) -> [Int] {
-        let text = chat.render(messages + [ChatMessage(role: "user", content: question)], addGenerationPrompt: true)
-        return model.tokenizer.encode(text, addSpecial: true, parseSpecial: true) + answerPrefix
+        chat.encode(messages + [ChatMessage(role: "user", content: question)]) + answerPrefix
     }
 
     /// Asks `template` about the conversation `messages`, whose rendering the context already holds (in part).
-    public func ask(_ template: SelfReportTemplate, messages: [ChatMessage], context: InferenceContext) throws -> SelfReport {
+    public func ask(_ template: SelfReportTemplate, messages: [ChatMessage], context: any InferenceSequence) throws -> SelfReport {
         let start = Date()
-        // Forks read, never capture: the conversation's monitor must not see the question.
+        // Forks carry no listeners: the conversation's monitor must not see the question.
         let base = context.fork()
-        base.hooks.captureSites = []
-        base.hooks.sink = nil
         if template.isPerEmotion {
             var sequences: [[Int]] = [], ids: [[Int]] = []
             for e in emotions {
@@ -97,12 +90,7 @@ public struct SelfReporter {
                 ids.append(choiceIDs)
             }
             // Evaluate what every emotion's question shares once, then fork per emotion for the rest.
-            var shared = sequences[0].count
-            for s in sequences.dropFirst() {
-                var n = 0
-                while n < min(shared, s.count), s[n] == sequences[0][n] { n += 1 }
-                shared = n
-            }
+            let shared = sequences.dropFirst().reduce(sequences[0].count) { min($0, commonPrefixLength(sequences[0], $1)) }
             try prefill(base, Array(sequences[0][..<shared]))
             var ratings: [AnswerDistribution] = []
             for (s, choiceIDs) in zip(sequences, ids) {
@@ -127,11 +115,9 @@ public struct SelfReporter {
     }
 
     /// The model's own words (sampled on a fork; `/feel` in chat).
-    public func freeText(_ template: SelfReportTemplate, messages: [ChatMessage], context: InferenceContext,
+    public func freeText(_ template: SelfReportTemplate, messages: [ChatMessage], context: any InferenceSequence,
                          sampling: SamplingParameters, maxTokens: Int = 80) throws -> String {
         let f = context.fork()
-        f.hooks.captureSites = []
-        f.hooks.sink = nil
         let prefix = template.answer.isEmpty ? [] : model.tokenizer.encode(template.answer, addSpecial: false, parseSpecial: false)
         let s = sequence(messages: messages, question: template.question, answerPrefix: prefix)
         var g = Generator(parameters: sampling, maxTokens: maxTokens)
@@ -140,7 +126,7 @@ public struct SelfReporter {
     }
 
     /// Evaluates `tokens` into `context` after whatever prefix of them it already holds.
-    func prefill(_ context: InferenceContext, _ tokens: [Int]) throws {
+    func prefill(_ context: any InferenceSequence, _ tokens: [Int]) throws {
         guard !tokens.isEmpty else { context.rollback(to: 0); return }
         try context.evaluate(context.reusePrefix(of: tokens), logits: .none)
     }

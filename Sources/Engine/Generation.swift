@@ -38,7 +38,7 @@ public struct Generator {
     /// complete UTF-8 text as it is decoded (partial multi-byte characters are held back).
     /// The end-of-generation token is not evaluated into the cache; callers that continue the conversation
     /// re-render it as part of the next prompt.
-    public mutating func run(in context: InferenceContext, tokenizer: Tokenizer, prompt: [Int],
+    public mutating func run(in context: any InferenceSequence, tokenizer: Tokenizer, prompt: [Int],
                              onText: (String) -> Void = { _ in }) throws -> GenerationResult {
         var result = GenerationResult()
         result.promptTokens = prompt.count

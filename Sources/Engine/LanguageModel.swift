@@ -8,7 +8,7 @@ public final class LanguageModel: @unchecked Sendable {
     public let weights: ModelWeights
     public let tokenizer: Tokenizer
     public var config: ModelConfig { weights.config }
-    private let normsCache = Box<[Float]?>(nil)
+    private var normsCache: [Float]?
 
     /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
     public convenience init(path: String) throws {
@@ -31,9 +31,9 @@ public final class LanguageModel: @unchecked Sendable {
     /// Mean residual-stream norm per layer on ordinary text (measured once, on first use): the unit of relative
     /// steering strength. See `ResidualNorms`.
     public func meanResidualNorms() throws -> [Float] {
-        if let n = normsCache.value { return n }
+        if let n = normsCache { return n }
         let n = try ResidualNorms.measure(weights, tokenize: { self.tokenizer.encode($0, addSpecial: true, parseSpecial: false) })
-        normsCache.value = n
+        normsCache = n
         return n
     }
 
@@ -41,10 +41,4 @@ public final class LanguageModel: @unchecked Sendable {
     public func makeContext(capacity: Int? = nil, threads: Int? = nil) -> InferenceContext {
         InferenceContext(weights: weights, capacity: capacity ?? min(4096, config.contextLength), threads: threads)
     }
-}
-
-/// A mutable cell inside an immutable object (for values computed lazily once).
-final class Box<T>: @unchecked Sendable {
-    var value: T
-    init(_ value: T) { self.value = value }
 }

@@ -132,3 +132,21 @@ public enum ChatTemplate: Sendable, Equatable {
         return out
     }
 }
+
+/// A conversation as the model reads it: rendered by the chat template, then encoded with special tokens parsed
+/// (and BOS where the vocabulary adds one). The one place a conversation becomes tokens, for the chat itself and
+/// for every question asked on a fork of it (self-reports, the lab), so both see the same tokens.
+public struct ChatEncoder: Sendable {
+    public let template: ChatTemplate
+    public let tokenizer: Tokenizer
+
+    public init(template: ChatTemplate, tokenizer: Tokenizer) {
+        self.template = template
+        self.tokenizer = tokenizer
+    }
+
+    /// `messages` as token ids; with `addGenerationPrompt`, ending where the assistant's next turn begins.
+    public func encode(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> [Int] {
+        tokenizer.encode(template.render(messages, addGenerationPrompt: addGenerationPrompt), addSpecial: true, parseSpecial: true)
+    }
+}

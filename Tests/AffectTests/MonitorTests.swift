@@ -86,8 +86,7 @@ struct MonitorTests {
         let tokens = model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
         try ctx.evaluate(tokens)
         let check = model.makeContext(capacity: 256)
-        check.hooks.captureSites = [.layer(1)]
-        check.hooks.sink = rows
+        check.hooks.subscribe(rows, sites: [.layer(1)])
         try check.evaluate(tokens)
         let span = 3..<tokens.count
         let r = recorder.readings(span)

@@ -11,9 +11,7 @@ struct HookTests {
                  positions: PositionSelector = .all) throws -> (Rows, [Float]) {
         let ctx = InferenceContext(weights: w, capacity: 64)
         let rows = Rows()
-        ctx.hooks.sink = rows
-        ctx.hooks.captureSites = sites ?? allLayers.union([.embedding])
-        ctx.hooks.capturePositions = positions
+        ctx.hooks.subscribe(rows, sites: sites ?? allLayers.union([.embedding]), positions: positions)
         ctx.hooks.steering = steering
         let logits = try ctx.evaluate(tokens, logits: .all)
         return (rows, logits)
@@ -37,9 +35,7 @@ struct HookTests {
         let w = try TinyModel.weights()
         let ctx = InferenceContext(weights: w, capacity: 64)
         let rows = Rows()
-        ctx.hooks.sink = rows
-        ctx.hooks.captureSites = [.layer(2)]
-        ctx.hooks.capturePositions = .last
+        ctx.hooks.subscribe(rows, sites: [.layer(2)], positions: .last)
         try ctx.evaluate(Array(tokens[..<5]))
         #expect(Array(rows.rows[.layer(2)]!.keys) == [4])
         try ctx.evaluate([7])
@@ -109,5 +105,85 @@ struct HookTests {
             dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.data + 5 * w.tokenEmbedding.rowBytes, $0.baseAddress!, count: TinyModel.hidden)
         }
         #expect(rows.rows[.embedding]![0]! == expected)
+    }
+
+    // MARK: Several listeners
+
+    @Test func twoListenersOnDifferentLayersBothGetExactRows() throws {
+        let w = try TinyModel.weights()
+        let (reference, _) = try capture(w, tokens)   // one listener on everything
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        let a = Rows(), b = Rows()
+        ctx.hooks.subscribe(a, sites: [.layer(0)], positions: .all)
+        ctx.hooks.subscribe(b, sites: [.layer(2), .embedding], positions: .range(2..<5))
+        try ctx.evaluate(tokens)
+        #expect(a.rows[.layer(0)] == reference.rows[.layer(0)])
+        #expect(a.rows[.layer(2)] == nil)
+        #expect(Set(b.rows[.layer(2)]!.keys) == [2, 3, 4])
+        for p in 2..<5 {
+            #expect(b.rows[.layer(2)]![p] == reference.rows[.layer(2)]![p])
+            #expect(b.rows[.embedding]![p] == reference.rows[.embedding]![p])
+        }
+    }
+
+    @Test func removingOneListenerLeavesTheOther() throws {
+        let w = try TinyModel.weights()
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        let a = Rows(), b = Rows()
+        let ha = ctx.hooks.subscribe(a, sites: [.layer(1)])
+        ctx.hooks.subscribe(b, sites: [.layer(1)])
+        try ctx.evaluate(Array(tokens[..<3]))
+        ctx.hooks.unsubscribe(ha)
+        ctx.hooks.unsubscribe(ha)   // twice is harmless
+        try ctx.evaluate(Array(tokens[3...]))
+        #expect(Set(a.rows[.layer(1)]!.keys) == [0, 1, 2])
+        #expect(Set(b.rows[.layer(1)]!.keys) == Set(0..<tokens.count))
+        #expect(ctx.hooks.subscriptions.count == 1)
+    }
+
+    @Test func aForkDoesNotFeedTheParentsListenersUnlessAsked() throws {
+        let w = try TinyModel.weights()
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        let parent = Rows()
+        ctx.hooks.subscribe(parent, sites: [.layer(1)])
+        let v = [Float](repeating: 0.25, count: TinyModel.hidden)
+        ctx.hooks.steering = [Steering(site: .layer(0), vector: v, strength: 1)]
+        try ctx.evaluate(Array(tokens[..<4]))
+        let fork = ctx.fork()
+        #expect(fork.hooks.subscriptions.isEmpty)
+        #expect(fork.hooks.steering == ctx.hooks.steering)   // the steering travels with the cache
+        try fork.evaluate([1, 2])
+        #expect(Set(parent.rows[.layer(1)]!.keys) == [0, 1, 2, 3])
+        let listening = ctx.fork(keepingListeners: true)
+        try listening.evaluate([7])
+        #expect(parent.rows[.layer(1)]![4] != nil)
+    }
+
+    // MARK: Prefix reuse and steering
+
+    @Test func reusePrefixNeverKeepsTokensEvaluatedUnderOtherSteering() throws {
+        let w = try TinyModel.weights()
+        let v = [Float](repeating: 0.5, count: TinyModel.hidden)
+        let fromThree = [Steering(site: .layer(0), vector: v, strength: 3, positions: .range(3..<Int.max))]
+        let ctx = InferenceContext(weights: w, capacity: 64)
+        try ctx.evaluate(Array(tokens[..<3]))                // unsteered 0..<3
+        ctx.hooks.steering = fromThree
+        try ctx.evaluate(Array(tokens[3..<6]))               // steered 3..<6
+        // The same steering in force acts the same on every cached position: all six are kept.
+        #expect(ctx.reusePrefix(of: tokens) == Array(tokens[6...]))
+        // Steering removed: the steered stretch and everything after it is evaluated again.
+        ctx.hooks.steering = []
+        #expect(ctx.reusePrefix(of: tokens) == Array(tokens[3...]))
+        #expect(ctx.position == 3)
+        let logits = try ctx.evaluate(ctx.reusePrefix(of: tokens))
+        let clean = InferenceContext(weights: w, capacity: 64)
+        #expect(try clean.evaluate(tokens) == logits)         // bit-identical to never having steered
+        // Steering on every position now: even the first token was computed differently.
+        ctx.hooks.steering = [Steering(site: .layer(0), vector: v, strength: 3)]
+        #expect(ctx.reusePrefix(of: tokens) == tokens)
+        try ctx.evaluate(tokens)
+        // Another strength of the same vector is other steering, too.
+        ctx.hooks.steering = [Steering(site: .layer(0), vector: v, strength: 2)]
+        #expect(ctx.reusePrefix(of: tokens) == tokens)
     }
 }

@@ -28,9 +28,8 @@ private func dequantize(_ type: GGMLType, _ bytes: [UInt8], count: Int) -> [Floa
 @Test func supportedTypesAndTheMessageForOthers() {
     for type in dotTypes { #expect(supportsDot(type)) }
     for type in [GGMLType.q2_K, .q3_K, .q8_1, .q8_K, .i8, .f64] { #expect(!supportsDot(type)) }
-    #expect(throws: QuantError.self) { try checkSupported(.q2_K, tensor: "blk.0.ffn_down.weight") }
-    let message = QuantError.unsupportedType(tensor: "blk.0.ffn_down.weight", type: .q2_K).description
-    #expect(message.contains("tensor 'blk.0.ffn_down.weight' has type Q2_K, which Limbic does not support"))
+    let message = EngineError.unsupportedTensorType(tensor: "blk.0.ffn_down.weight", type: .q2_K).description
+    #expect(message.contains("tensor 'blk.0.ffn_down.weight' has type Q2_K, which Limbic cannot compute with"))
 }
 
 @Test func dequantizeQ4_0() {

@@ -47,8 +47,9 @@ public enum PositionSelector: Sendable, Equatable {
 ///
 /// Steering that is active while a prefix is evaluated is baked into that prefix's keys and values in the KV cache:
 /// later tokens attend to the steered prefix even after the steering is removed. The published injection protocols
-/// rely on exactly this (inject while the prompt is filled, then read the answer unsteered).
-public struct Steering: Sendable {
+/// rely on exactly this (inject while the prompt is filled, then read the answer unsteered). For the same reason
+/// `InferenceContext.reusePrefix` never reuses tokens evaluated under other steering than the one in force.
+public struct Steering: Sendable, Equatable {
     public var site: HookSite
     /// (hidden) Direction to add; need not be unit length.
     public var vector: [Float]
@@ -74,18 +75,55 @@ public protocol ActivationSink: AnyObject {
     func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>)
 }
 
-/// What to read and what to add during forward calls. Attach to a `InferenceContext`; it applies to every
-/// prefill and decode until changed.
-public struct ForwardHooks: @unchecked Sendable {
+/// Identifies one capture subscription, to remove it later.
+public struct CaptureHandle: Hashable, Sendable {
+    let id: Int
+}
+
+/// One listener: which sites and positions it reads, and where the rows go.
+public struct CaptureSubscription: @unchecked Sendable {
+    public let handle: CaptureHandle
+    public var sites: Set<HookSite>
+    public var positions: PositionSelector
+    /// Held strongly until unsubscribed (a sink does not hold the context, so there is no cycle).
+    public let sink: any ActivationSink
+}
+
+/// What to read and what to add during forward calls: any number of capture subscriptions (the monitor, a policy
+/// that reads another layer, a lab experiment can all listen to one forward pass) and the steering list. Lives on
+/// an `InferenceContext` and applies to every later prefill and decode until changed.
+///
+/// A fork copies the steering (it is part of what the forked cache was computed with) but not the listeners,
+/// unless asked (`InferenceContext.fork(keepingListeners:)`): a self-report question asked on a fork must not
+/// reach the conversation's monitor.
+public struct ForwardHooks: Sendable {
     public var steering: [Steering] = []
-    public var captureSites: Set<HookSite> = []
-    public var capturePositions: PositionSelector = .all
-    public weak var sink: (any ActivationSink)?
+    public private(set) var subscriptions: [CaptureSubscription] = []
+    private var nextID = 0
 
     public init() {}
 
-    public var isEmpty: Bool { steering.isEmpty && (captureSites.isEmpty || sink == nil) }
+    /// Starts delivering rows of `sites` at `positions` to `sink`; returns the handle that removes it.
+    @discardableResult
+    public mutating func subscribe(_ sink: any ActivationSink, sites: Set<HookSite>, positions: PositionSelector = .all) -> CaptureHandle {
+        let handle = CaptureHandle(id: nextID)
+        nextID += 1
+        subscriptions.append(CaptureSubscription(handle: handle, sites: sites, positions: positions, sink: sink))
+        return handle
+    }
 
-    func captures(_ site: HookSite) -> Bool { sink != nil && captureSites.contains(site) }
-    func steers(_ site: HookSite) -> Bool { steering.contains { $0.site == site } }
+    /// Stops the subscription `handle` (no effect when it is already gone).
+    public mutating func unsubscribe(_ handle: CaptureHandle) {
+        subscriptions.removeAll { $0.handle == handle }
+    }
+
+    /// Changes which positions an existing subscription reads (e.g. skip the first tokens of each passage).
+    public mutating func setPositions(_ positions: PositionSelector, for handle: CaptureHandle) {
+        for i in subscriptions.indices where subscriptions[i].handle == handle { subscriptions[i].positions = positions }
+    }
+
+    /// Removes every listener (steering stays).
+    public mutating func removeAllSubscriptions() { subscriptions = [] }
+
+    public var isEmpty: Bool { steering.isEmpty && subscriptions.isEmpty }
 }

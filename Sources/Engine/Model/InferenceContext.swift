@@ -30,8 +30,7 @@ final class Workspace: @unchecked Sendable {
     let invFreq: UnsafeMutablePointer<Float>  // (ropeDim/2)
     let keyChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>    // (capacity / chunk + 1)
     let valueChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // (capacity / chunk + 1)
-    let input: QuantizedInput                 // the current mat-mul's activations, quantized once
-    var inputType: GGMLType? = nil            // what `input` holds now, so q/k/v (or gate/up) share one quantization
+    let input: QuantizedInput                 // the current mat-mul's activations, quantized once per `project`
     let capacity: Int
 
     init(config c: ModelConfig, batch: Int, capacity: Int) {
@@ -75,6 +74,9 @@ public final class InferenceContext: @unchecked Sendable {
     public internal(set) var logits: [Float] = []
     /// The tokens in the cache, in order (`tokens.count == position`).
     public private(set) var tokens: [Int] = []
+    /// The steering each stretch of the cache was evaluated under: positions from `start` up to the next entry's
+    /// start. Steering is baked into keys and values, so `reusePrefix` must know it.
+    private var steeringHistory: [(start: Int, steering: [Steering])] = []
 
     public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
         self.weights = weights
@@ -84,12 +86,14 @@ public final class InferenceContext: @unchecked Sendable {
         ws = Workspace(config: weights.config, batch: batch, capacity: cap)
     }
 
-    private init(forking parent: InferenceContext) {
+    private init(forking parent: InferenceContext, keepingListeners: Bool) {
         weights = parent.weights
         cache = parent.cache.fork()
         hooks = parent.hooks
+        if !keepingListeners { hooks.removeAllSubscriptions() }
         kernelLevel = parent.kernelLevel
         tokens = parent.tokens
+        steeringHistory = parent.steeringHistory
         pool = parent.pool
         ws = parent.ws
     }
@@ -99,24 +103,56 @@ public final class InferenceContext: @unchecked Sendable {
     public var capacity: Int { cache.capacity }
     public var threads: Int { pool.threadCount }
 
-    /// A context that continues from the same tokens without disturbing this one (copy-on-write KV cache).
-    public func fork() -> InferenceContext { InferenceContext(forking: self) }
+    /// A context that continues from the same tokens without disturbing this one (copy-on-write KV cache). It
+    /// keeps the steering in force; capture listeners stay with the parent unless `keepingListeners`.
+    public func fork(keepingListeners: Bool = false) -> InferenceContext {
+        InferenceContext(forking: self, keepingListeners: keepingListeners)
+    }
 
     /// Forgets every token from `position` on.
     public func rollback(to position: Int) {
         cache.rollback(to: position)
         tokens.removeSubrange(position...)
+        steeringHistory.removeAll { $0.start >= position }
     }
 
     /// Rolls back to the longest common prefix of the cache and `newTokens`, and returns what remains to evaluate.
-    /// A chat re-renders the whole conversation each turn; this keeps the cache of what did not change.
+    /// A chat re-renders the whole conversation each turn; this keeps the cache of what did not change. A token on
+    /// which other steering acted than the steering in force would now is never kept (steering is baked into its
+    /// keys and values), nor is anything after it.
     public func reusePrefix(of newTokens: [Int]) -> [Int] {
-        var n = 0
-        while n < tokens.count, n < newTokens.count, tokens[n] == newTokens[n] { n += 1 }
+        var n = min(commonPrefixLength(tokens, newTokens), firstPositionSteeredDifferently())
         // Re-evaluate at least the last token so the caller gets fresh logits.
         if n == newTokens.count { n = max(0, n - 1) }
         rollback(to: n)
         return Array(newTokens[n...])
+    }
+
+    /// The first cached position on which the steering that acted differs from what the steering in force would do
+    /// there (`position` when none does). Everything from there on must be evaluated again: that position's keys and
+    /// values differ, and later positions attended to them.
+    func firstPositionSteeredDifferently() -> Int {
+        func acting(_ list: [Steering], at p: Int) -> [Steering] {
+            list.filter { s in
+                switch s.positions {
+                case .all, .last: return true   // `.last` depends on call boundaries: assume it acted
+                case .range(let r): return r.contains(p)
+                }
+            }
+        }
+        let now = hooks.steering
+        for (i, stretch) in steeringHistory.enumerated() {
+            let end = i + 1 < steeringHistory.count ? steeringHistory[i + 1].start : position
+            guard stretch.start < end else { continue }
+            if stretch.steering == now { continue }
+            // What acts on a position changes only at range bounds: check the stretch's start and each bound in it.
+            var checks = [stretch.start]
+            for s in stretch.steering + now {
+                if case .range(let r) = s.positions { checks += [r.lowerBound, r.upperBound].filter { $0 > stretch.start && $0 < end } }
+            }
+            for p in checks.sorted() where acting(stretch.steering, at: p) != acting(now, at: p) { return p }
+        }
+        return position
     }
 
     /// Evaluates `tokens` at positions `position…` and returns the logits asked for
@@ -129,6 +165,7 @@ public final class InferenceContext: @unchecked Sendable {
         }
         let vocab = config.vocabSize
         for t in tokens where t < 0 || t >= vocab { throw EngineError.tokenOutOfRange(t, vocab: vocab) }
+        if steeringHistory.last?.steering != hooks.steering { steeringHistory.append((position, hooks.steering)) }
         var out: [Float] = []
         if request == .all { out.reserveCapacity(tokens.count * vocab) }
         var start = 0
@@ -144,4 +181,11 @@ public final class InferenceContext: @unchecked Sendable {
         logits = out
         return out
     }
+}
+
+/// How many leading elements `a` and `b` share.
+public func commonPrefixLength<T: Equatable>(_ a: [T], _ b: [T]) -> Int {
+    var n = 0
+    while n < a.count, n < b.count, a[n] == b[n] { n += 1 }
+    return n
 }

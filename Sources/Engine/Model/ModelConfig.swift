@@ -41,8 +41,8 @@ public struct ModelConfig: Sendable, Equatable {
     public var qDim: Int { headCount * headDim }
     public var kvDim: Int { kvHeadCount * headDim }
 
-    /// Reads the config for `arch` from the file, validating the shapes against each other.
-    public init(gguf: GGUFFile, arch: ArchitectureSpec) throws {
+    /// Reads the config for `architecture` from the file, validating the shapes against each other.
+    public init(gguf: GGUFFile, architecture arch: any Architecture.Type) throws {
         let a = arch.name
         func int(_ key: String) throws -> Int {
             let v = try gguf.requireInt("\(a).\(key)")

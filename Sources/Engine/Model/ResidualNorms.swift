@@ -20,9 +20,8 @@ public enum ResidualNorms {
         let ctx = InferenceContext(weights: weights, capacity: ids.count + 1, threads: threads)
         let layers = weights.config.layerCount
         let recorder = ActivationRecorder(width: weights.config.hiddenSize)
-        ctx.hooks.captureSites = Set((0..<layers).map { HookSite.layer($0) })
-        ctx.hooks.capturePositions = .range(min(skippedPositions, ids.count - 1)..<Int.max)
-        ctx.hooks.sink = recorder
+        ctx.hooks.subscribe(recorder, sites: Set((0..<layers).map { HookSite.layer($0) }),
+                            positions: .range(min(skippedPositions, ids.count - 1)..<Int.max))
         try ctx.evaluate(ids, logits: .none)
         return (0..<layers).map { l in
             let rows = recorder.rows[.layer(l)] ?? []

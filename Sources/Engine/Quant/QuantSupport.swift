@@ -1,28 +1,8 @@
 import GGUF
 
-/// Errors of the quantized-weight layer.
-public enum QuantError: Error, CustomStringConvertible {
-    /// A tensor has an element type Limbic has no kernels for.
-    case unsupportedType(tensor: String, type: GGMLType)
-
-    public var description: String {
-        switch self {
-        case let .unsupportedType(tensor, type):
-            let supported = GGMLType.allCases.filter(supportsDot).map(\.name).joined(separator: ", ")
-            return "tensor '\(tensor)' has type \(type.name), which Limbic does not support (supported: \(supported)); "
-                + "use a GGUF file quantized to one of those"
-        }
-    }
-}
-
 /// Whether Limbic can dequantize rows of `type` and multiply matrices of it with `matmul`.
 public func supportsDot(_ type: GGMLType) -> Bool {
     activationFormat(for: type) != nil
-}
-
-/// Throws `QuantError.unsupportedType` when tensor `name` has a type without kernels; call before running a model.
-public func checkSupported(_ type: GGMLType, tensor name: String) throws {
-    guard supportsDot(type) else { throw QuantError.unsupportedType(tensor: name, type: type) }
 }
 
 /// What a weight type's dot kernel reads on the activation side (llama.cpp's `vec_dot_type`).

@@ -41,13 +41,10 @@ enum BenchCommand: Command {
         let prompt = (0..<pp).map { _ in Int(rng.next() % UInt64(vocab)) }
         let ctx = model.makeContext(capacity: capacity, threads: threads)
         ctx.hooks.steering = try SteerOptions.steering(args, model: model)
-        var sink: CopySink? = nil
         if let list = args.string("capture") {
             let sites = try CaptureCommand.parseSites(list, layerCount: model.config.layerCount)
-            sink = CopySink(width: model.config.hiddenSize, rows: sites.count * max(pp, 1))
-            ctx.hooks.captureSites = Set(sites)
-            ctx.hooks.capturePositions = .all
-            ctx.hooks.sink = sink
+            // The hooks hold the sink until the context goes.
+            ctx.hooks.subscribe(CopySink(width: model.config.hiddenSize, rows: sites.count * max(pp, 1)), sites: Set(sites), positions: .all)
         }
         var ppRates: [Double] = [], tgRates: [Double] = []
         let bar = ProgressBar(label: "bench", total: Int64(runs), unit: .items("runs"))
@@ -71,7 +68,6 @@ enum BenchCommand: Command {
             }
         }
         bar.finish()
-        withExtendedLifetime(sink) {}
         func median(_ x: [Double]) -> Double { x.isEmpty ? 0 : x.sorted()[x.count / 2] }
         let rss = peakRSSBytes()
         if args.flag("json") {

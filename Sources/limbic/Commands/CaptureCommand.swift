@@ -32,9 +32,7 @@ enum CaptureCommand: Command {
         let ctx = try ModelOptions.context(model, args)
         let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let recorder = ActivationRecorder(width: model.config.hiddenSize, sites: Set(sites), reservePositions: positions == .last ? 1 : ids.count)
-        ctx.hooks.captureSites = Set(sites)
-        ctx.hooks.capturePositions = positions
-        ctx.hooks.sink = recorder
+        ctx.hooks.subscribe(recorder, sites: Set(sites), positions: positions)
         try ctx.evaluate(ids, logits: .none)
         if args.flag("norms") {
             let norms = sites.map { site -> (HookSite, Double) in

@@ -51,7 +51,7 @@ enum ModelsCommand: Command {
         let arch = f.architecture ?? "?"
         var lines: [(String, String)] = [("file", path), ("size", String(format: "%.1f MiB", Double(f.fileSize) / 1048576)),
                                          ("gguf version", "\(f.version)"), ("name", s("general.name")), ("architecture", arch)]
-        if let spec = try? Architectures.spec(arch), let c = try? ModelConfig(gguf: f, arch: spec) {
+        if let a = try? Architectures.named(arch), let c = try? ModelConfig(gguf: f, architecture: a) {
             lines += [("layers", "\(c.layerCount)"), ("hidden size", "\(c.hiddenSize)"), ("feed-forward size", "\(c.ffnSize)"),
                       ("heads (q/kv) × dim", "\(c.headCount)/\(c.kvHeadCount) × \(c.headDim)"), ("vocabulary", "\(c.vocabSize)"),
                       ("context length", "\(c.contextLength)"), ("rope", "\(c.ropeStyle.rawValue), base \(c.ropeBase)")]

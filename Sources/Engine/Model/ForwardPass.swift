@@ -1,0 +1,186 @@
+import CKernels
+
+/// One forward call's view of a context: the call's tokens (`T` of them, at absolute positions `start…`), the
+/// named scratch buffers of the workspace, and the shared helpers that architectures write their blocks with
+/// (`Architectures/*.swift`). Each helper reads and writes fixed buffers, as llama2.c's forward does:
+///
+/// | helper | reads | writes |
+/// | --- | --- | --- |
+/// | `rmsNorm(w)` | x | xb |
+/// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's positions |
+/// | `swiGLU(w)` | xb | hb, hb2, tmp |
+/// | `residualAdd(site)` | tmp | x (after the hooks at `site` saw tmp) |
+///
+/// Every mat-mul goes through `project`, which quantizes its input once for the products it is given and keeps
+/// nothing between calls, so no stale quantized input can ever be reused.
+public struct ForwardPass {
+    let ctx: InferenceContext
+    let ws: Workspace
+    let config: ModelConfig
+    /// Tokens in this call, and the absolute position of the first.
+    public let T: Int
+    public let start: Int
+    let hooksOn: Bool
+
+    init(_ ctx: InferenceContext, tokens: Int, start: Int) {
+        self.ctx = ctx
+        ws = ctx.ws
+        config = ctx.config
+        T = tokens
+        self.start = start
+        hooksOn = !ctx.hooks.isEmpty
+    }
+
+    // MARK: Named buffers (see `Workspace` for shapes)
+
+    var x: UnsafeMutablePointer<Float> { ws.x }
+    var xb: UnsafeMutablePointer<Float> { ws.xb }
+    var tmp: UnsafeMutablePointer<Float> { ws.tmp }
+
+    // MARK: Helpers
+
+    /// xb = rmsnorm(x) · weight, per token.
+    public func rmsNorm(_ weight: [Float]) {
+        let D = config.hiddenSize
+        weight.withUnsafeBufferPointer { w in
+            for t in 0..<T { Ops.rmsnorm(ws.xb + t * D, ws.x + t * D, w.baseAddress!, D, eps: config.rmsEps) }
+        }
+    }
+
+    /// Self-attention on xb into tmp: q, k, v projections (plus biases when the weights have them), RoPE, this
+    /// call's keys and values into the cache, causal grouped-query attention over the cache, output projection.
+    public func attention(layer l: Int, _ w: AttentionWeights) {
+        let c = config
+        project(ws.xb, cols: c.hiddenSize, (w.wq, ws.q), (w.wk, ws.k), (w.wv, ws.v))
+        if let bq = w.bq, let bk = w.bk, let bv = w.bv {
+            for t in 0..<T {
+                bq.withUnsafeBufferPointer { Ops.axpy(ws.q + t * c.qDim, $0.baseAddress!, 1, c.qDim) }
+                bk.withUnsafeBufferPointer { Ops.axpy(ws.k + t * c.kvDim, $0.baseAddress!, 1, c.kvDim) }
+                bv.withUnsafeBufferPointer { Ops.axpy(ws.v + t * c.kvDim, $0.baseAddress!, 1, c.kvDim) }
+            }
+        }
+        // RoPE on q and k, then k, v into the cache.
+        let hd = c.headDim, half = c.ropeDim / 2
+        for t in 0..<T {
+            let cosT = ws.ropeCos + t * half, sinT = ws.ropeSin + t * half
+            for h in 0..<c.headCount { Ops.rope(ws.q + t * c.qDim + h * hd, ropeDim: c.ropeDim, cos: cosT, sin: sinT, style: c.ropeStyle) }
+            for h in 0..<c.kvHeadCount { Ops.rope(ws.k + t * c.kvDim + h * hd, ropeDim: c.ropeDim, cos: cosT, sin: sinT, style: c.ropeStyle) }
+            ctx.cache.keyRow(layer: l, position: start + t).update(from: ws.k + t * c.kvDim, count: c.kvDim)
+            ctx.cache.valueRow(layer: l, position: start + t).update(from: ws.v + t * c.kvDim, count: c.kvDim)
+        }
+        attend(layer: l)
+        project(ws.att, cols: c.qDim, (w.wo, ws.tmp))
+    }
+
+    /// tmp = down(silu(gate(xb)) · up(xb)) (SwiGLU).
+    public func swiGLU(_ w: FeedForwardWeights) {
+        let c = config
+        project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
+        Ops.swiglu(ws.hb, ws.hb2, T * c.ffnSize)
+        project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
+    }
+
+    /// The hooks at `site` see tmp (a sub-block's output), then x += tmp.
+    public func residualAdd(_ site: HookSite) {
+        hooks(site, ws.tmp)
+        Ops.axpy(ws.x, ws.tmp, 1, T * config.hiddenSize)
+    }
+
+    /// Steering, then capture, at `site` for this call's rows of `rows` (hidden floats each).
+    func hooks(_ site: HookSite, _ rows: UnsafeMutablePointer<Float>) {
+        guard hooksOn else { return }
+        let hooks = ctx.hooks
+        let D = config.hiddenSize
+        let last = start + T - 1
+        for s in hooks.steering where s.site == site {
+            guard s.vector.count == D else { continue }   // validated when steering is attached
+            for t in 0..<T where s.positions.contains(start + t, lastOfCall: last) {
+                let row = rows + t * D
+                let before = s.normPreserving ? Ops.sumOfSquares(row, D).squareRoot() : 0
+                s.vector.withUnsafeBufferPointer { Ops.axpy(row, $0.baseAddress!, s.strength, D) }
+                if s.normPreserving {
+                    let after = Ops.sumOfSquares(row, D).squareRoot()
+                    if after > 0 { for i in 0..<D { row[i] *= before / after } }
+                }
+            }
+        }
+        for sub in hooks.subscriptions where sub.sites.contains(site) {
+            for t in 0..<T where sub.positions.contains(start + t, lastOfCall: last) {
+                sub.sink.receive(site: site, position: start + t, row: UnsafeBufferPointer(start: rows + t * D, count: D))
+            }
+        }
+    }
+
+    /// out_i (T × w_i.rows) = input (T × cols) · w_iᵀ for up to three products of the same input. The input is
+    /// quantized once for the first weight type and again only when a later one reads another format; rows are
+    /// split across the pool's threads.
+    public func project(_ input: UnsafeMutablePointer<Float>, cols: Int, _ a: (WeightMatrix, UnsafeMutablePointer<Float>),
+                        _ b: (WeightMatrix, UnsafeMutablePointer<Float>)? = nil, _ c: (WeightMatrix, UnsafeMutablePointer<Float>)? = nil) {
+        project(input, cols: cols, a, first: true)
+        if let b { project(input, cols: cols, b, first: false) }
+        if let c { project(input, cols: cols, c, first: false) }
+    }
+
+    @inline(__always)
+    private func project(_ x: UnsafeMutablePointer<Float>, cols: Int, _ product: (WeightMatrix, UnsafeMutablePointer<Float>), first: Bool) {
+        let (w, out) = product
+        let input = ws.input
+        if first || !input.isQuantized(for: w.type) {
+            input.quantize(x, tokens: T, cols: cols, rowStride: cols, for: w.type)
+        }
+        let o = UncheckedBox(out)
+        let level = ctx.kernelLevel
+        ctx.pool.parallelRanges(w.rows, granule: 16) { r in
+            matmul(w, input, rows: r, out: o.value, outStride: w.rows, level: level)
+        }
+    }
+
+    /// Causal grouped-query attention of this call's queries (q) over everything in the cache, into att; heads in
+    /// parallel.
+    func attend(layer l: Int) {
+        let c = config, ws = ws, cache = ctx.cache
+        let hd = c.headDim, group = c.headCount / c.kvHeadCount
+        let chunk = KVCache.chunkSize
+        let chunkCount = (start + T + chunk - 1) / chunk
+        for i in 0..<chunkCount {
+            ws.keyChunks[i] = cache.keyRow(layer: l, position: i * chunk)
+            ws.valueChunks[i] = cache.valueRow(layer: l, position: i * chunk)
+        }
+        let scale = 1 / Float(hd).squareRoot()
+        let kvDim = c.kvDim, qDim = c.qDim, cap = ws.capacity
+        let T = T, start = start
+        if ctx.kernelLevel != .scalar {
+            let level = Int32(ctx.kernelLevel.rawValue)
+            let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            let values = UnsafeRawPointer(ws.valueChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            // One task per head (each owns its row of `scores`), its tokens in order.
+            ctx.pool.parallel(c.headCount) { h in
+                for t in 0..<T {
+                    limbic_attention(level, ws.q + t * qDim + h * hd, Int64(hd), keys, values, Int64(chunk), Int64(kvDim),
+                                     Int64((h / group) * hd), Int64(start + t + 1), scale, ws.scores + h * cap, ws.att + t * qDim + h * hd)
+                }
+            }
+            return
+        }
+        // The scalar reference (kernelLevel .scalar), which the C kernel is tested against.
+        ctx.pool.parallel(c.headCount) { h in
+            let kvOffset = (h / group) * hd
+            let scores = ws.scores + h * cap
+            for t in 0..<T {
+                let n = start + t + 1   // positions this token attends to
+                let q = ws.q + t * qDim + h * hd
+                for p in 0..<n {
+                    let k = ws.keyChunks[p / chunk] + (p % chunk) * kvDim + kvOffset
+                    scores[p] = Ops.dot(q, k, hd) * scale
+                }
+                Ops.softmax(scores, n)
+                let out = ws.att + t * qDim + h * hd
+                out.initialize(repeating: 0, count: hd)
+                for p in 0..<n {
+                    let v = ws.valueChunks[p / chunk] + (p % chunk) * kvDim + kvOffset
+                    Ops.axpy(out, v, scores[p], hd)
+                }
+            }
+        }
+    }
+}
