@@ -15,6 +15,8 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
+        // The one session-log schema: Codable events, the writer and a tolerant reader (DESIGN.md §5).
+        .target(name: "SessionLog"),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect"]),
         .target(name: "Reports"),
         .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
@@ -24,6 +26,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]
