@@ -15,15 +15,18 @@ let package = Package(
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
-        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect"]),
-        .target(name: "Reports"),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
+        // The one session-log schema: Codable events, the writer and a tolerant reader (DESIGN.md §5).
+        .target(name: "SessionLog"),
+        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "SessionLog"]),
+        .target(name: "Reports", dependencies: ["SessionLog"]),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
-        .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

@@ -1,11 +1,12 @@
 import Affect
 import Engine
 import Foundation
+import SessionLog
 
 /// Runs the monitor after each chat turn and writes the turn, readings and self-report to the session log.
 public final class ChatMonitor: TurnObserver {
     public let monitor: Monitor
-    public let log: SessionLog?
+    public let log: SessionLogWriter?
     /// Self-report every N turns (1 = every turn); nil turns self-reports off.
     public var selfReportEvery: Int? = 1
     /// Add each reply token's reading z (per emotion) to the assistant `readings` event.
@@ -15,7 +16,7 @@ public final class ChatMonitor: TurnObserver {
     /// Called after each turn is reduced and logged.
     public var onTurn: ((TurnMonitoring) -> Void)?
 
-    public init(monitor: Monitor, log: SessionLog?) {
+    public init(monitor: Monitor, log: SessionLogWriter?) {
         self.monitor = monitor
         self.log = log
     }
@@ -24,30 +25,28 @@ public final class ChatMonitor: TurnObserver {
     /// (a context too full for the question, say) is logged as such and does not lose the turn.
     public func turnFinished(_ turn: ChatTurn, session: ChatSession) throws {
         var m = monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions)
-        try log?.write("turn", ["turn": turn.index, "role": "user", "text": turn.user, "tokens": turn.promptPositions.count,
-                                "positions": [turn.promptPositions.lowerBound, turn.promptPositions.upperBound]])
-        try log?.write("turn", ["turn": turn.index, "role": "assistant", "text": turn.reply, "tokens": turn.result.tokens.count,
-                                "positions": [turn.replyPositions.lowerBound, turn.replyPositions.upperBound],
-                                "prefill_ms": (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
-                                "decode_ms": (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
-                                "stop": turn.result.stopReason.rawValue])
-        try log?.write("readings", readingsFields(m.user, turn: turn.index, role: "user"))
-        var replyFields = readingsFields(m.reply, turn: turn.index, role: "assistant")
+        try log?.write(.turn(TurnEvent(turn: turn.index, role: "user", text: turn.user, tokens: turn.promptPositions.count,
+                                       positions: turn.promptPositions)))
+        try log?.write(.turn(TurnEvent(turn: turn.index, role: "assistant", text: turn.reply, tokens: turn.result.tokens.count,
+                                       positions: turn.replyPositions,
+                                       prefillMs: (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
+                                       decodeMs: (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
+                                       stop: turn.result.stopReason.rawValue)))
+        try log?.write(.readings(readingsEvent(m.user, turn: turn.index, role: "user")))
+        var replyEvent = readingsEvent(m.reply, turn: turn.index, role: "assistant")
         if logPerToken {
             let perToken = monitor.recorder.perTokenZ(turn.replyPositions)
-            replyFields["per_token_z"] = Dictionary(uniqueKeysWithValues: monitor.emotions.enumerated().map { e, name in
-                (name, perToken.map { $0[e].logged })
-            })
+            replyEvent.perTokenZ = byEmotion(monitor.emotions, monitor.emotions.indices.map { e in perToken.map { $0[e].logged } })
         }
-        try log?.write("readings", replyFields)
+        try log?.write(.readings(replyEvent))
         if selfReportEvery.map({ turn.index % $0 == 0 }) ?? false {
             do {
                 if let withReport = try monitor.selfReport(messages: session.renderedMessages, context: session.context) {
                     m = withReport
-                    if let r = m.selfReport { try log?.write("selfreport", selfReportFields(r, m)) }
+                    if let r = m.selfReport { try log?.write(.selfReport(selfReportEvent(r, m))) }
                 }
             } catch {
-                try log?.write("selfreport", ["turn": turn.index, "style": monitor.template.style, "error": "\(error)"])
+                try log?.write(.selfReportFailed(SelfReportFailure(turn: turn.index, style: monitor.template.style, error: "\(error)")))
                 lastError = "self-report skipped: \(error)"
             }
         }
@@ -63,7 +62,7 @@ public final class ChatMonitor: TurnObserver {
         var sampling = session.sampling
         sampling.temperature = min(sampling.temperature, 0.7)
         let text = try monitor.reporter.freeText(template, messages: session.renderedMessages, context: session.context, sampling: sampling)
-        try log?.write("feel", ["turn": max(session.turnCount - 1, 0), "text": text])
+        try log?.write(.feel(FeelEvent(turn: max(session.turnCount - 1, 0), text: text)))
         return text
     }
 
@@ -72,7 +71,7 @@ public final class ChatMonitor: TurnObserver {
         guard latest != nil, let m = try monitor.selfReport(messages: session.renderedMessages, context: session.context),
               let r = m.selfReport else { return nil }
         latest = m
-        try log?.write("selfreport", selfReportFields(r, m))
+        try log?.write(.selfReport(selfReportEvent(r, m)))
         return m
     }
 
@@ -80,40 +79,58 @@ public final class ChatMonitor: TurnObserver {
     /// `limbic report`.)
     public func end(reason: String) {
         guard let log else { return }
-        try? log.write("end", ["reason": reason, "turns": monitor.history.count])
+        try? log.write(.end(EndEvent(reason: reason, turns: monitor.history.count)))
         log.close()
     }
 
-    func readingsFields(_ r: Readings, turn: Int, role: String) -> [String: Any] {
-        func dict(_ v: [Float]) -> [String: Double] { Dictionary(uniqueKeysWithValues: zip(r.emotions, v.map(\.logged))) }
-        return ["turn": turn, "role": role, "layer": r.layer, "tokens": r.tokens, "mean_z": dict(r.meanZ), "mean_raw": dict(r.meanRaw),
-                "last_before_z": dict(r.lastBeforeZ), "last_before_raw": dict(r.lastBeforeRaw)]
+    /// Values keyed by emotion name. Names are unique in a probe set; were one repeated, its last value would win
+    /// rather than trap.
+    func byEmotion<T>(_ names: [String], _ values: [T]) -> [String: T] {
+        var d: [String: T] = [:]
+        for (name, v) in zip(names, values) { d[name] = v }
+        return d
     }
 
-    func selfReportFields(_ r: SelfReport, _ m: TurnMonitoring) -> [String: Any] {
-        var fields: [String: Any] = ["turn": m.turn, "style": r.style, "ms": (r.seconds * 1000).rounded(toPlaces: 1)]
+    func readingsEvent(_ r: Readings, turn: Int, role: String) -> ReadingsEvent {
+        func dict(_ v: [Float]) -> [String: Double] { byEmotion(r.emotions, v.map(\.logged)) }
+        return ReadingsEvent(turn: turn, role: role, layer: r.layer, tokens: r.tokens, meanZ: dict(r.meanZ), meanRaw: dict(r.meanRaw),
+                             lastBeforeZ: dict(r.lastBeforeZ), lastBeforeRaw: dict(r.lastBeforeRaw))
+    }
+
+    func selfReportEvent(_ r: SelfReport, _ m: TurnMonitoring) -> SelfReportEvent {
+        var event = SelfReportEvent(turn: m.turn, style: r.style, ms: (r.seconds * 1000).rounded(toPlaces: 1), emotions: [:])
         if let c = r.choice {
-            fields["choice"] = ["dist": Dictionary(uniqueKeysWithValues: zip(r.emotions, c.probabilities.map(\.logged))),
-                                "top": r.emotions[c.top], "entropy": c.entropy.logged, "mass": c.mass.logged]
+            event.choice = .init(dist: byEmotion(r.emotions, c.probabilities.map(\.logged)), top: r.emotions[c.top],
+                                 entropy: c.entropy.logged, mass: c.mass.logged)
         }
-        var emotions: [String: Any] = [:]
         for (i, e) in r.emotions.enumerated() {
-            var entry: [String: Any] = ["value": r.values[i].logged]
+            var entry = SelfReportEvent.Emotion(value: r.values[i].logged)
             if i < r.ratings.count {
                 let d = r.ratings[i]
-                entry["dist"] = d.probabilities.map(\.logged)
-                entry["entropy"] = d.entropy.logged
-                entry["mass"] = d.mass.logged
+                entry.dist = d.probabilities.map(\.logged)
+                entry.entropy = d.entropy.logged
+                entry.mass = d.mass.logged
             }
-            if let z = m.selfReportZ { entry["z"] = z[i].logged }
-            if let g = m.gap { entry["gap"] = g[i].logged }
-            emotions[e] = entry
+            if let z = m.selfReportZ { entry.z = z[i].logged }
+            if let g = m.gap { entry.gap = g[i].logged }
+            event.emotions[e] = entry
         }
-        fields["emotions"] = emotions
         if let g = m.gap {
-            fields["hidden"] = zip(r.emotions, g).filter { $0.1 > Monitor.gapThreshold }.map(\.0)
-            fields["overclaimed"] = zip(r.emotions, g).filter { $0.1 < -Monitor.gapThreshold }.map(\.0)
+            event.hidden = zip(r.emotions, g).filter { $0.1 > Monitor.gapThreshold }.map(\.0)
+            event.overclaimed = zip(r.emotions, g).filter { $0.1 < -Monitor.gapThreshold }.map(\.0)
         }
-        return fields
+        return event
     }
+}
+
+extension Double {
+    func rounded(toPlaces n: Int) -> Double {
+        let m = pow(10, Double(n))
+        return (self * m).rounded() / m
+    }
+}
+
+extension Float {
+    /// For logs: four decimals are plenty and keep lines short.
+    var logged: Double { Double(self).rounded(toPlaces: 4) }
 }

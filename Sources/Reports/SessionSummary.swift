@@ -1,4 +1,5 @@
 import Foundation
+import SessionLog
 
 /// What `limbic report` says about one or more session logs: per-emotion trajectories, the largest
 /// disagreements, and the reading-vs-self-report rank correlation per emotion (pooled over every turn given).
@@ -13,6 +14,7 @@ public struct SessionSummary: Sendable {
     }
 
     public var logs: [SessionLogFile]
+    /// The first log's emotions, each named once even where the log repeats a name.
     public var emotions: [String]
     /// Per emotion: Spearman over turns with both a reading and a self-report, and how many such turns.
     public var spearman: [String: (rho: Double?, n: Int)]
@@ -20,7 +22,8 @@ public struct SessionSummary: Sendable {
 
     public init(_ logs: [SessionLogFile], top: Int = 5) {
         self.logs = logs
-        emotions = logs.first?.emotions ?? []
+        var seen = Set<String>()
+        emotions = (logs.first?.emotions ?? []).filter { seen.insert($0).inserted }
         var s: [String: (Double?, Int)] = [:]
         for e in emotions {
             let pairs = logs.flatMap(\.turns).compactMap { t -> (Double, Double)? in
@@ -99,15 +102,72 @@ public struct SessionSummary: Sendable {
         return s
     }
 
+    /// The summary as one JSON object (`limbic report --json`).
     public func json() throws -> String {
-        var rho: [String: Any] = [:]
-        for (e, v) in spearman { rho[e] = ["rho": v.rho.map { ($0 * 10000).rounded() / 10000 } ?? NSNull(), "n": v.n] }
-        let obj: [String: Any] = [
-            "logs": logs.map(\.path), "model": logs.first?.model ?? "", "turns": turnCount, "emotions": emotions,
-            "skipped_lines": logs.reduce(0) { $0 + $1.skippedLines }, "spearman": rho,
-            "trajectories": Dictionary(uniqueKeysWithValues: emotions.map { e in (e, logs.flatMap(\.turns).map { $0.readingZ[e] ?? .nan }.map { $0.isNaN ? NSNull() as Any : $0 as Any }) }),
-            "disagreements": disagreements.map { ["turn": $0.turn, "emotion": $0.emotion, "gap": $0.gap, "user": $0.user, "reply": $0.reply, "log": $0.log] },
-        ]
-        return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(JSONSummary(self)), as: UTF8.self)
+    }
+}
+
+/// The layout of `limbic report --json`.
+private struct JSONSummary: Encodable {
+    struct Correlation: Encodable {
+        var rho: Double?
+        var n: Int
+
+        /// `rho` is written as `null` when there is none (rather than left out).
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(rho, forKey: .rho)
+            try c.encode(n, forKey: .n)
+        }
+
+        enum CodingKeys: String, CodingKey { case rho, n }
+    }
+
+    struct Disagreement: Encodable {
+        var turn: Int
+        var emotion: String
+        var gap: Double
+        var user: String
+        var reply: String
+        var log: String
+    }
+
+    var logs: [String]
+    var model: String
+    var turns: Int
+    var emotions: [String]
+    var skippedLines: Int
+    var spearman: [String: Correlation]
+    /// Reply reading z per emotion over every turn, `null` where a turn has none.
+    var trajectories: [String: [Double?]]
+    var disagreements: [Disagreement]
+
+    enum CodingKeys: String, CodingKey {
+        case logs, model, turns, emotions, spearman, trajectories, disagreements
+        case skippedLines = "skipped_lines"
+    }
+
+    init(_ s: SessionSummary) {
+        let turns = s.logs.flatMap(\.turns)
+        logs = s.logs.map(\.path)
+        model = s.logs.first?.model ?? ""
+        self.turns = s.turnCount
+        emotions = s.emotions
+        skippedLines = s.logs.reduce(0) { $0 + $1.skippedLines }
+        // Assigned one by one: emotion names come from a file and need not be unique.
+        var spearman: [String: Correlation] = [:]
+        for (e, v) in s.spearman {
+            spearman[e] = Correlation(rho: v.rho.flatMap { $0.isFinite ? ($0 * 10000).rounded() / 10000 : nil }, n: v.n)
+        }
+        self.spearman = spearman
+        var trajectories: [String: [Double?]] = [:]
+        for e in s.emotions { trajectories[e] = turns.map { $0.readingZ[e] } }
+        self.trajectories = trajectories
+        disagreements = s.disagreements.map {
+            Disagreement(turn: $0.turn, emotion: $0.emotion, gap: $0.gap, user: $0.user, reply: $0.reply, log: $0.log)
+        }
     }
 }

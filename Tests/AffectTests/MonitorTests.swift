@@ -6,6 +6,7 @@ import Tokenizers
 @testable import Agent
 @testable import Engine
 @testable import Reports
+import SessionLog
 
 /// The monitor on a tiny random chat model (byte-level tokenizer, ChatML template): fast enough for debug builds.
 struct MonitorTests {
@@ -121,8 +122,11 @@ struct MonitorTests {
         let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: capacity)
         monitor.attach(to: ctx)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
-        let log = try SessionLog(path: path)
-        try log.write("session", ["schema": SessionLog.schemaVersion, "model": "tiny", "probes": ["emotions": emotions]])
+        let log = try SessionLogWriter(path: path)
+        try log.write(.session(SessionInfo(model: "tiny", modelSHA256: "tiny", architecture: "llama",
+                                           probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
+                                           selfReport: .init(style: "rating", every: 1, baselineSamples: 3),
+                                           settings: .init(context: capacity, threads: 1))))
         let cm = ChatMonitor(monitor: monitor, log: log)
         session.observers.append(cm)
         return (session, monitor, cm, path)
@@ -143,13 +147,15 @@ struct MonitorTests {
         #expect(file.turns[1].user == "How are you?")
         #expect(file.endReason == "test")
         #expect(file.skippedLines == 0)
-        // Per-token readings: one value per reply token and emotion, their mean equal to the turn's mean reading.
-        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        let replyReadings = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            .filter { $0["event"] as? String == "readings" && $0["role"] as? String == "assistant" }
-        let perToken = replyReadings[0]["per_token_z"] as? [String: [Double]] ?? [:]
-        let tokens = replyReadings[0]["tokens"] as? Int ?? -1
-        #expect(perToken["calm"]?.count == tokens && tokens > 0)
+        // Per-token readings: one value per reply token and emotion, their mean equal to the turn's mean reading
+        // (z is affine in the projection; both are logged to 4 decimals).
+        let replyReadings = try SessionLogReader.read(path: path).events.compactMap { e -> ReadingsEvent? in
+            if case .readings(let r) = e, r.role == "assistant" { return r } else { return nil }
+        }
+        let tokens = replyReadings[0].tokens
+        let perToken = replyReadings[0].perTokenZ?["calm"]?.compactMap { $0 } ?? []
+        #expect(perToken.count == tokens && tokens > 0)
+        #expect(abs(perToken.reduce(0, +) / Double(max(tokens, 1)) - (replyReadings[0].meanZ["calm"] ?? .nan)) < 1e-3)
         #expect(monitor.history.count == 3)
         let m = monitor.history[2]
         for e in 0..<3 { #expect(abs(m.gap![e] - (m.reply.meanZ[e] - (m.selfReport!.values[e] - 4))) < 1e-4) }

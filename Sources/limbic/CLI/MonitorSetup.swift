@@ -2,6 +2,7 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import SessionLog
 import Tokenizers
 
 /// Builds the chat monitor: the probe set (cached), the self-report template and its neutral baseline (cached).
@@ -37,21 +38,18 @@ enum MonitorSetup {
         monitor.calibration = try calibration(model: model, chat: chat, probes: probes, template: template, dataset: dataset, args)
         monitor.attach(to: context)
         let store = ModelStore()
-        let logPath = args.string("log") ?? SessionLog.defaultPath(home: store.home)
-        let log = try SessionLog(path: logPath)
+        let logPath = args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
+        let log = try SessionLogWriter(path: logPath)
         let cm = ChatMonitor(monitor: monitor, log: log)
         cm.logPerToken = args.flag("per-token")
         cm.selfReportEvery = every
-        try log.write("session", [
-            "schema": SessionLog.schemaVersion, "model": URL(fileURLWithPath: model.path).lastPathComponent,
-            "model_sha256": probes.modelSHA256, "architecture": model.config.architecture,
-            "probes": ["path": probePath, "layer": probes.readingLayer, "method": probes.method.rawValue,
-                       "emotions": probes.emotions, "dataset_hash": probes.datasetHash],
-            "selfreport": ["style": template.style, "every": cm.selfReportEvery ?? 0,
-                           "baseline_samples": monitor.calibration?.samples ?? 0],
-            "policy": NSNull(),
-            "settings": ["context": context.capacity, "threads": context.threads],
-        ])
+        try log.write(.session(SessionInfo(
+            model: URL(fileURLWithPath: model.path).lastPathComponent, modelSHA256: probes.modelSHA256,
+            architecture: model.config.architecture,
+            probes: .init(path: probePath, layer: probes.readingLayer, method: probes.method.rawValue, emotions: probes.emotions,
+                          datasetHash: probes.datasetHash),
+            selfReport: .init(style: template.style, every: cm.selfReportEvery ?? 0, baselineSamples: monitor.calibration?.samples ?? 0),
+            settings: .init(context: context.capacity, threads: context.threads))))
         return (cm, feel)
     }
 

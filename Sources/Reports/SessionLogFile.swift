@@ -1,0 +1,72 @@
+import Foundation
+import SessionLog
+
+/// One monitored turn as read back from a session log.
+public struct LoggedTurn: Sendable {
+    public var turn: Int
+    public var user = ""
+    public var reply = ""
+    /// Reply reading z per emotion (assistant `readings` event).
+    public var readingZ: [String: Double] = [:]
+    /// Self-reported value (0-9 scale) and its z per emotion, when a self-report was taken.
+    public var selfValue: [String: Double] = [:]
+    public var selfZ: [String: Double] = [:]
+    public var gap: [String: Double] = [:]
+}
+
+/// A session log reduced to what reports use, one entry per turn. Read with `SessionLogReader`: tolerant of a
+/// last line cut off by a crash, an error on anything else malformed (DESIGN.md §5).
+public struct SessionLogFile: Sendable {
+    public var path: String
+    public var model: String
+    public var emotions: [String]
+    public var schema: Int
+    public var turns: [LoggedTurn] = []
+    public var endReason: String?
+    /// Lines left out because they were not complete (at most the last one, in a log cut off mid-write).
+    public var skippedLines: Int
+    public var feel: [(turn: Int, text: String)] = []
+
+    public init(path: String) throws {
+        self.init(try SessionLogReader.read(path: path))
+    }
+
+    public init(_ log: SessionLogContents) {
+        path = log.path
+        schema = log.session.schema
+        model = log.session.model
+        emotions = log.session.probes.emotions
+        skippedLines = log.skippedLines
+        var byTurn: [Int: LoggedTurn] = [:]
+        func touch(_ n: Int, _ f: (inout LoggedTurn) -> Void) {
+            var t = byTurn[n] ?? LoggedTurn(turn: n)
+            f(&t)
+            byTurn[n] = t
+        }
+        for event in log.events {
+            switch event {
+            case .turn(let e):
+                touch(e.turn) { if e.role == "user" { $0.user = e.text } else { $0.reply = e.text } }
+            case .readings(let e) where e.role == "assistant":
+                touch(e.turn) { $0.readingZ = e.meanZ }
+            case .selfReport(let e):
+                touch(e.turn) { t in
+                    for (name, v) in e.emotions {
+                        if let x = v.value { t.selfValue[name] = x }
+                        if let x = v.z { t.selfZ[name] = x }
+                        if let x = v.gap { t.gap[name] = x }
+                    }
+                }
+            case .selfReportFailed(let e):
+                touch(e.turn) { _ in }
+            case .feel(let e):
+                feel.append((e.turn, e.text))
+            case .end(let e):
+                endReason = e.reason
+            case .session, .readings, .action, .pause, .resume, .unknown:
+                break
+            }
+        }
+        turns = byTurn.values.filter { $0.turn >= 0 }.sorted { $0.turn < $1.turn }
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// The `turn` event: one side of a turn. A turn is logged as two of these, the user's message then the reply.
+///
+/// ```json
+/// {"event":"turn","time":…,"turn":0,"role":"user","text":"Hello","tokens":12,"positions":[0,12]}
+/// {"event":"turn","time":…,"turn":0,"role":"assistant","text":"Hi!","tokens":4,"positions":[12,16],
+///  "prefill_ms":30.1,"decode_ms":52.7,"stop":"eos"}
+/// ```
+public struct TurnEvent: Codable, Sendable, Equatable {
+    /// 0-based turn number.
+    public var turn: Int
+    /// `user` or `assistant`.
+    public var role: String
+    public var text: String
+    public var tokens: Int
+    /// Absolute token positions in the context (for a user turn: the message with the template around it).
+    public var positions: Range<Int>
+    /// Reply only: prompt evaluation and generation time.
+    public var prefillMs: Double?
+    public var decodeMs: Double?
+    /// Reply only: why generation stopped (`eos`, `max_tokens`, `cancelled`, …).
+    public var stop: String?
+
+    public init(turn: Int, role: String, text: String, tokens: Int, positions: Range<Int>,
+                prefillMs: Double? = nil, decodeMs: Double? = nil, stop: String? = nil) {
+        self.turn = turn
+        self.role = role
+        self.text = text
+        self.tokens = tokens
+        self.positions = positions
+        self.prefillMs = prefillMs
+        self.decodeMs = decodeMs
+        self.stop = stop
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case turn, role, text, tokens, positions, stop
+        case prefillMs = "prefill_ms"
+        case decodeMs = "decode_ms"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        turn = try c.decode(Int.self, forKey: .turn)
+        role = try c.decode(String.self, forKey: .role)
+        text = try c.decode(String.self, forKey: .text)
+        tokens = try c.decode(Int.self, forKey: .tokens)
+        // [lo, hi], checked before it becomes a Range (which traps on lo > hi).
+        let p = try c.decode([Int].self, forKey: .positions)
+        guard p.count == 2, p[0] <= p[1] else {
+            throw DecodingError.dataCorruptedError(forKey: .positions, in: c, debugDescription: "should be [first, end] with first ≤ end, not \(p)")
+        }
+        positions = p[0]..<p[1]
+        prefillMs = try c.decodeIfPresent(Double.self, forKey: .prefillMs)
+        decodeMs = try c.decodeIfPresent(Double.self, forKey: .decodeMs)
+        stop = try c.decodeIfPresent(String.self, forKey: .stop)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(turn, forKey: .turn)
+        try c.encode(role, forKey: .role)
+        try c.encode(text, forKey: .text)
+        try c.encode(tokens, forKey: .tokens)
+        try c.encode([positions.lowerBound, positions.upperBound], forKey: .positions)
+        try c.encodeNumberIfPresent(prefillMs, forKey: .prefillMs)
+        try c.encodeNumberIfPresent(decodeMs, forKey: .decodeMs)
+        try c.encodeIfPresent(stop, forKey: .stop)
+    }
+}
