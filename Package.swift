@@ -27,6 +27,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "SessionLog", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

@@ -68,15 +68,8 @@ public struct LayerProbe: Sendable, Equatable {
     /// Each projection's mean and standard deviation over `rows`.
     func statistics(_ rows: [ArraySlice<Float>]) -> ([Float], [Float]) {
         let projections = rows.map(project)
-        var means: [Float] = [], stds: [Float] = []
-        for e in vectors.indices {
-            let p = projections.map { Double($0[e]) }
-            let mean = p.reduce(0, +) / Double(max(p.count, 1))
-            let variance = p.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(p.count - 1, 1))
-            means.append(Float(mean))
-            stds.append(Float(max(variance.squareRoot(), 1e-6)))
-        }
-        return (means, stds)
+        let stats = vectors.indices.map { e in Statistics.meanAndStd(projections.map { $0[e] }, floor: 1e-6) }
+        return (stats.map(\.mean), stats.map(\.std))
     }
 
     public func zScores(_ projections: [Float]) -> [Float] {

@@ -1,7 +1,7 @@
 import Engine
 import Tokenizers
 
-/// One finished chat turn, handed to observers (the monitor, the session log) after the reply.
+/// One finished chat turn: what was said, and where it sits in the context.
 public struct ChatTurn: Sendable {
     public var index: Int
     public var user: String
@@ -13,35 +13,33 @@ public struct ChatTurn: Sendable {
     public var replyPositions: Range<Int>
 }
 
-/// Something that runs after every turn (the monitor and policies plug in here).
-public protocol TurnObserver: AnyObject {
-    func turnFinished(_ turn: ChatTurn, session: ChatSession) throws
-}
-
-/// A conversation with a model: messages, the KV cache that holds them, and observers called after each turn.
+/// A conversation with a model: its messages and the sequence (KV cache) that holds them. It only talks to the
+/// model; monitoring, policies and the log are the `TurnPipeline`'s, which calls `reply` once per turn.
 ///
-/// Each turn re-renders the whole conversation with the chat template and evaluates only the tokens past the
-/// longest prefix already in the cache, so the template stays the single source of truth for the format.
+/// Each turn re-renders the whole conversation with the chat template (`ChatEncoder`, the same rendering the
+/// self-report forks use) and evaluates only the tokens past the longest reusable prefix already in the cache, so
+/// the template stays the single source of truth for the format.
 public final class ChatSession {
-    public let model: LanguageModel
-    public let template: ChatTemplate
-    public let context: InferenceContext
+    public let model: any InferenceBackend
+    public let encoder: ChatEncoder
+    public let context: any InferenceSequence
     public private(set) var messages: [ChatMessage] = []
     public var system: String?
     public var sampling: SamplingParameters
     public var maxTokens: Int
-    public var observers: [any TurnObserver] = []
     public private(set) var turnCount = 0
 
-    public init(model: LanguageModel, context: InferenceContext, system: String? = nil,
+    public init(model: any InferenceBackend, context: any InferenceSequence, system: String? = nil,
                 sampling: SamplingParameters = SamplingParameters(), maxTokens: Int = 512) throws {
         self.model = model
-        self.template = try model.chatTemplate()
+        encoder = ChatEncoder(template: try model.chatTemplate(), tokenizer: model.tokenizer)
         self.context = context
         self.system = system
         self.sampling = sampling
         self.maxTokens = maxTokens
     }
+
+    public var template: ChatTemplate { encoder.template }
 
     /// Forgets the conversation (the system prompt stays).
     public func clear() {
@@ -54,13 +52,17 @@ public final class ChatSession {
         (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + messages
     }
 
-    /// Sends a user message, streams the reply through `onText`, records it, and notifies the observers.
-    /// A cancelled reply is kept as far as it got.
-    @discardableResult
-    public func send(_ user: String, isCancelled: @escaping () -> Bool = { false },
-                     onText: (String) -> Void = { _ in }) throws -> ChatTurn {
-        let prompt = template.render(renderedMessages + [ChatMessage(role: "user", content: user)], addGenerationPrompt: true)
-        let ids = model.tokenizer.encode(prompt, addSpecial: true, parseSpecial: true)
+    /// Adds a note to the conversation as a system message (a policy's `tell`): the model reads it before the
+    /// next user turn, and the transcript shows it as the monitor's.
+    public func addNote(_ text: String) {
+        messages.append(ChatMessage(role: "system", content: text))
+    }
+
+    /// Sends a user message and streams the reply through `onText`; records both. A cancelled reply is kept as
+    /// far as it got.
+    public func reply(to user: String, isCancelled: @escaping () -> Bool = { false },
+                      onText: (String) -> Void = { _ in }) throws -> ChatTurn {
+        let ids = encoder.encode(renderedMessages + [ChatMessage(role: "user", content: user)])
         guard ids.count < context.capacity else {
             throw EngineError.contextFull(needed: ids.count + 1, capacity: context.capacity)
         }
@@ -75,7 +77,6 @@ public final class ChatSession {
         let turn = ChatTurn(index: turnCount, user: user, reply: result.text, result: result,
                             promptPositions: promptStart..<start, replyPositions: start..<(start + result.tokens.count))
         turnCount += 1
-        for o in observers { try o.turnFinished(turn, session: self) }
         return turn
     }
 }

@@ -105,7 +105,7 @@ struct MonitorTests {
     @Test func calibrationAndCorrelationMaths() {
         let c = SelfReportCalibration(style: "rating", emotions: ["a", "b"], mean: [2, 4], std: [0.5, 2], samples: 8, key: "k")
         #expect(c.z([3, 0]) == [2, -2])
-        let (m, s) = Statistics.meanAndStd([1, 2, 3, 4])
+        let (m, s) = Statistics.meanAndStd([1, 2, 3, 4], floor: 1e-3)
         #expect(m == 2.5 && abs(s - 1.2909944) < 1e-5)
         #expect(SessionSummary.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == 1)
         #expect(abs(SessionSummary.spearman([1, 2, 3, 4], [4, 3, 2, 1])! + 1) < 1e-12)
@@ -115,7 +115,7 @@ struct MonitorTests {
     }
 
     /// A monitored chat session on the tiny model, logging to a temporary file.
-    func monitoredSession(capacity: Int, maxTokens: Int) throws -> (ChatSession, Monitor, ChatMonitor, String) {
+    func monitoredSession(capacity: Int, maxTokens: Int) throws -> (TurnPipeline, Monitor, String) {
         let model = try TinyModel.chatModel()
         let ctx = model.makeContext(capacity: capacity)
         let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: maxTokens)
@@ -127,18 +127,16 @@ struct MonitorTests {
                                            probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
                                            selfReport: .init(style: "rating", every: 1, baselineSamples: 3),
                                            settings: .init(context: capacity, threads: 1))))
-        let cm = ChatMonitor(monitor: monitor, log: log)
-        session.observers.append(cm)
-        return (session, monitor, cm, path)
+        return (TurnPipeline(session: session, monitor: monitor, log: log), monitor, path)
     }
 
     @Test func monitoredChatWritesACompleteLogThatReadsBackAndSurvivesTruncation() throws {
-        let (session, monitor, cm, path) = try monitoredSession(capacity: 1024, maxTokens: 6)
+        let (pipeline, monitor, path) = try monitoredSession(capacity: 1024, maxTokens: 6)
         defer { try? FileManager.default.removeItem(atPath: path) }
         monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, 4, 4], std: [1, 1, 1], samples: 3, key: "k")
-        cm.logPerToken = true
-        for text in ["Hello", "How are you?", "Bye"] { try session.send(text) }
-        cm.end(reason: "test")
+        pipeline.logPerToken = true
+        for text in ["Hello", "How are you?", "Bye"] { _ = try pipeline.run(text) }
+        pipeline.end(reason: "test")
 
         let file = try SessionLogFile(path: path)
         #expect(file.schema == 1 && file.emotions == emotions)
@@ -174,10 +172,11 @@ struct MonitorTests {
 
     @Test func aFailedSelfReportStillLogsTheTurn() throws {
         // Room for a short turn, not for the question on top.
-        let (session, _, cm, path) = try monitoredSession(capacity: 60, maxTokens: 4)
+        let (pipeline, _, path) = try monitoredSession(capacity: 60, maxTokens: 4)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try session.send("Hi")
-        #expect(cm.lastError?.contains("context holds 60 tokens") == true)
+        let outcome = try pipeline.run("Hi")
+        #expect(outcome.selfReportError?.contains("context holds 60 tokens") == true)
+        #expect(outcome.monitoring?.selfReport == nil && outcome.monitoring?.reply.tokens == outcome.turn.result.tokens.count)
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 6)   // session, 2 turns, 2 readings, the failed self-report
         #expect(lines.last?.contains("\"error\"") == true)

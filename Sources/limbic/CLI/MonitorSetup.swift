@@ -19,7 +19,10 @@ enum MonitorSetup {
         SelfReportTemplate.directory(besideEmotions: dataset.directory)
     }
 
-    static func make(_ args: ParsedArguments, model: LanguageModel, context: InferenceContext) throws -> (ChatMonitor, SelfReportTemplate) {
+    /// The turn pipeline of a monitored chat on `session`: the monitor listening to its context, the session log
+    /// with its `session` event written, the self-report schedule; and the `/feel` template.
+    static func make(_ args: ParsedArguments, model: LanguageModel, session: ChatSession) throws -> (TurnPipeline, SelfReportTemplate) {
+        let context = session.context
         // Check the options before anything is built or a log file is created.
         let every: Int?
         switch args.string("selfreport-every") ?? "1" {
@@ -40,17 +43,17 @@ enum MonitorSetup {
         let store = ModelStore()
         let logPath = args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
         let log = try SessionLogWriter(path: logPath)
-        let cm = ChatMonitor(monitor: monitor, log: log)
-        cm.logPerToken = args.flag("per-token")
-        cm.selfReportEvery = every
+        let pipeline = TurnPipeline(session: session, monitor: monitor, log: log)
+        pipeline.logPerToken = args.flag("per-token")
+        pipeline.selfReportEvery = every
         try log.write(.session(SessionInfo(
             model: URL(fileURLWithPath: model.path).lastPathComponent, modelSHA256: probes.modelSHA256,
             architecture: model.config.architecture,
             probes: .init(path: probePath, layer: probes.readingLayer, method: probes.method.rawValue, emotions: probes.emotions,
                           datasetHash: probes.datasetHash),
-            selfReport: .init(style: template.style, every: cm.selfReportEvery ?? 0, baselineSamples: monitor.calibration?.samples ?? 0),
+            selfReport: .init(style: template.style, every: every ?? 0, baselineSamples: monitor.calibration?.samples ?? 0),
             settings: .init(context: context.capacity, threads: context.threads))))
-        return (cm, feel)
+        return (pipeline, feel)
     }
 
     /// The self-report baseline for this model, template and emotion set, measured once on neutral dialogues and

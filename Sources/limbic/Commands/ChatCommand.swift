@@ -59,24 +59,22 @@ enum ChatCommand: Command {
         let ctx = try ModelOptions.context(model, args)
         let session = try ChatSession(model: model, context: ctx, system: system, sampling: sampling, maxTokens: maxTokens)
         let interactive = script == nil && Terminal.stdinIsTTY
-        var monitor: ChatMonitor? = nil
+        var pipeline = TurnPipeline(session: session, monitor: nil, log: nil)
         var feelTemplate: SelfReportTemplate? = nil
         if !args.flag("no-monitor") {
-            let (m, feel) = try MonitorSetup.make(args, model: model, context: ctx)
-            session.observers.append(m)
-            monitor = m
-            feelTemplate = feel
+            (pipeline, feelTemplate) = try MonitorSetup.make(args, model: model, session: session)
         }
         var panel = Panel(emotions: Panel.defaultEmotions, color: Terminal.stdoutIsTTY, width: Terminal.columns)
         Interrupt.install()
         if interactive {
             Terminal.note(Terminal.dim("\(URL(fileURLWithPath: model.path).lastPathComponent) · \(ctx.capacity)-token context · /help for commands, Ctrl-D to exit"))
-            if let log = monitor?.log { Terminal.note(Terminal.dim("session log: \(log.path)")) }
+            if let log = pipeline.log { Terminal.note(Terminal.dim("session log: \(log.path)")) }
         }
         let reader = LineReader()
         var scriptLines: IndexingIterator<[String]>? = script?.makeIterator()
         var endReason = "error"   // until the loop ends normally
-        defer { monitor?.end(reason: endReason) }
+        defer { pipeline.end(reason: endReason) }
+        var last: TurnOutcome? = nil
         while true {
             let next: String?
             if script != nil {
@@ -88,24 +86,38 @@ enum ChatCommand: Command {
             guard let message = next else { break }
             if message.isEmpty { continue }
             if message.hasPrefix("/") {
-                if try slashCommand(message, session: session, monitor: monitor, feel: feelTemplate, panel: &panel) { endReason = "exit"; return ExitCode.ok }
+                if try slashCommand(message, pipeline: pipeline, last: &last, feel: feelTemplate, panel: &panel) { endReason = "exit"; return ExitCode.ok }
                 continue
             }
             Interrupt.clear()
             do {
-                let turn = try session.send(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
+                let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
+                last = outcome
                 Terminal.out("\n")
-                if turn.result.stopReason == .cancelled { Terminal.note(Terminal.dim("(stopped)")) }
-                if let m = monitor?.latest, m.turn == turn.index {
-                    Terminal.out(panel.render(m) + "\n")
-                }
-                if let e = monitor?.lastError { Terminal.note("limbic chat: \(e)"); monitor?.lastError = nil }
+                if outcome.turn.result.stopReason == .cancelled { Terminal.note(Terminal.dim("(stopped)")) }
+                if let m = outcome.monitoring { Terminal.out(panel.render(m) + "\n") }
+                if let e = outcome.selfReportError { Terminal.note("limbic chat: \(e)") }
+                for a in outcome.actions { Terminal.note("limbic chat: guard '\(a.guardName)': \(a.action.name) \(a.action.detail)") }
                 if interactive {
-                    let r = turn.result
+                    let r = outcome.turn.result
                     var stats = String(format: "[%d prompt tokens %.1f tok/s · %d tokens %.1f tok/s",
                         r.promptTokens, Double(r.promptTokens) / max(r.prefillSeconds, 1e-9), r.tokens.count, r.decodeTokensPerSecond)
-                    if let m = monitor?.latest { stats += String(format: " · monitor %.0f ms", (m.readingSeconds + m.selfReportSeconds) * 1000) }
+                    if let m = outcome.monitoring { stats += String(format: " · monitor %.0f ms", (m.readingSeconds + m.selfReportSeconds) * 1000) }
                     Terminal.note(Terminal.dim(stats + "]"))
+                }
+                switch outcome.stop {
+                case .abort(let reason)?:
+                    endReason = "abort"
+                    Terminal.note("limbic chat: aborted by a policy: \(reason)")
+                    return ExitCode.error
+                case .pause(let reason)? where !interactive:
+                    endReason = "paused"
+                    Terminal.note("limbic chat: paused by a policy: \(reason)")
+                    return ExitCode.paused
+                case .pause(let reason)?:
+                    Terminal.note("limbic chat: a policy asks you to check before going on: \(reason)")
+                case nil:
+                    break
                 }
             } catch let e as EngineError {
                 // A full context is recoverable: say so and keep the session.
@@ -119,47 +131,48 @@ enum ChatCommand: Command {
     }
 
     /// Handles a /command; returns true to leave the chat.
-    static func slashCommand(_ message: String, session: ChatSession, monitor: ChatMonitor?, feel: SelfReportTemplate?,
+    static func slashCommand(_ message: String, pipeline: TurnPipeline, last: inout TurnOutcome?, feel: SelfReportTemplate?,
                              panel: inout Panel) throws -> Bool {
         let words = message.split(separator: " ").map(String.init)
-        func needMonitor() -> ChatMonitor? {
-            if monitor == nil { Terminal.note("the monitor is off (--no-monitor)") }
-            return monitor
+        func needMonitor() -> Monitor? {
+            if pipeline.monitor == nil { Terminal.note("the monitor is off (--no-monitor)") }
+            return pipeline.monitor
         }
         switch words[0] {
         case "/exit", "/bye", "/quit": return true
         case "/help", "/?": Terminal.note(help)
-        case "/clear": session.clear(); Terminal.note(Terminal.dim("(conversation cleared)"))
+        case "/clear": pipeline.clear(); last = nil; Terminal.note(Terminal.dim("(conversation cleared)"))
         case "/readings":
-            guard let m = needMonitor() else { break }
-            guard let t = m.latest else { Terminal.note("no turn yet"); break }
+            guard needMonitor() != nil else { break }
+            guard let t = last?.monitoring else { Terminal.note("no turn yet"); break }
             Terminal.out(panel.render(t, all: true) + "\n")
         case "/selfreport":
-            guard let m = needMonitor() else { break }
-            guard let t = try m.selfReportNow(session: session) else { Terminal.note("no turn yet"); break }
+            guard needMonitor() != nil else { break }
+            guard let t = try pipeline.selfReportNow() else { Terminal.note("no turn yet"); break }
+            last?.monitoring = t
             Terminal.out(panel.render(t, all: true) + "\n")
         case "/feel":
-            guard let m = needMonitor(), let feel else { break }
-            Terminal.out("(feel) " + (try m.feel(session: session, template: feel)) + "\n")
+            guard needMonitor() != nil, let feel else { break }
+            Terminal.out("(feel) " + (try pipeline.feel(template: feel)) + "\n")
         case "/log":
-            Terminal.note(monitor?.log?.path ?? "no session log (--no-monitor)")
+            Terminal.note(pipeline.log?.path ?? "no session log (--no-monitor)")
         case "/set":
             guard words.count == 3 else { Terminal.note("usage: /set selfreport every|N|off, or /set emotions a,b,c"); break }
             switch words[1] {
             case "selfreport":
-                guard let m = needMonitor() else { break }
+                guard needMonitor() != nil else { break }
                 switch words[2] {
-                case "every": m.selfReportEvery = 1
-                case "off": m.selfReportEvery = nil
+                case "every": pipeline.selfReportEvery = 1
+                case "off": pipeline.selfReportEvery = nil
                 default:
                     guard let n = Int(words[2]), n > 0 else { Terminal.note("/set selfreport takes every, off or a number"); break }
-                    m.selfReportEvery = n
+                    pipeline.selfReportEvery = n
                 }
-                Terminal.note(Terminal.dim("(self-report: \(m.selfReportEvery.map { $0 == 1 ? "every turn" : "every \($0) turns" } ?? "off"))"))
+                Terminal.note(Terminal.dim("(self-report: \(pipeline.selfReportEvery.map { $0 == 1 ? "every turn" : "every \($0) turns" } ?? "off"))"))
             case "emotions":
                 let names = words[2].split(separator: ",").map(String.init)
-                if let m = monitor, let bad = names.first(where: { !m.monitor.emotions.contains($0) }) {
-                    Terminal.note("unknown emotion '\(bad)' (known: \(m.monitor.emotions.joined(separator: ", ")))")
+                if let m = pipeline.monitor, let bad = names.first(where: { !m.emotions.contains($0) }) {
+                    Terminal.note("unknown emotion '\(bad)' (known: \(m.emotions.joined(separator: ", ")))")
                 } else {
                     panel.emotions = names
                 }

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+import TestSupport
+import Tokenizers
+@testable import Affect
+@testable import Agent
+@testable import Engine
+import SessionLog
+
+/// A policy that fires fixed actions on chosen turns, to drive the pipeline's action handling.
+final class ScriptedPolicy: Policy {
+    let name = "scripted"
+    let actions: [Int: [PolicyAction]]
+    private(set) var seen: [PolicyInput] = []
+    init(_ actions: [Int: [PolicyAction]]) { self.actions = actions }
+    func evaluate(_ input: PolicyInput) -> [FiredAction] {
+        seen.append(input)
+        return (actions[input.turn.index] ?? []).map { FiredAction(guardName: "g\(input.turn.index)", action: $0) }
+    }
+}
+
+/// The turn pipeline on the tiny chat model: one value out per turn, actions carried out and logged.
+struct TurnPipelineTests {
+    let emotions = ["calm", "sad"]
+
+    func probes() -> ProbeSet {
+        var rng = SplitMix64(seed: 9)
+        let d = TinyModel.hidden
+        let layers = (0..<TinyModel.layers).map { _ -> LayerProbe in
+            LayerProbe(vectors: emotions.map { _ in LinearAlgebra.normalized((0..<d).map { _ in Double(rng.next() % 1000) / 500 - 1 }).map(Float.init) },
+                       center: [Float](repeating: 0, count: d), calibrationMean: [0, 0], calibrationStd: [1, 1])
+        }
+        return ProbeSet(emotions: emotions, layers: layers, readingLayer: 1, method: .recipe, skipTokens: 3, modelSHA256: "tiny",
+                        datasetHash: "tiny", validationAccuracy: [0, 0, 0], accuracyUnnamed: 0, accuracyNamed: 0, confusion: [])
+    }
+
+    func pipeline(policy: ScriptedPolicy, log: SessionLogWriter? = nil) throws -> TurnPipeline {
+        let model = try TinyModel.chatModel()
+        let ctx = model.makeContext(capacity: 1024)
+        let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: 5)
+        let template = SelfReportTemplate(style: "rating", question: "How {emotion}?", answer: "{Emotion}:", choices: (0...9).map(String.init))
+        let monitor = Monitor(model: model, probes: probes(), chat: try model.chatTemplate(), template: template, capacity: 1024)
+        monitor.attach(to: ctx)
+        let p = TurnPipeline(session: session, monitor: monitor, log: log)
+        p.selfReportEvery = 2
+        p.policies = [policy]
+        return p
+    }
+
+    @Test func eachTurnReturnsItsReadingsAndTheSelfReportWhenDue() throws {
+        let policy = ScriptedPolicy([:])
+        let p = try pipeline(policy: policy)
+        let a = try p.run("Hello"), b = try p.run("And then?")
+        #expect(a.turn.index == 0 && b.turn.index == 1)
+        #expect(a.monitoring?.selfReport != nil)        // turn 0: due (every 2)
+        #expect(b.monitoring?.selfReport == nil)        // turn 1: not due
+        #expect(b.monitoring?.reply.tokens == b.turn.result.tokens.count)
+        #expect(policy.seen.map(\.history.count) == [1, 2])
+        #expect(a.actions.isEmpty && a.stop == nil)
+    }
+
+    @Test func tellEntersTheContextBeforeTheNextTurn() throws {
+        let p = try pipeline(policy: ScriptedPolicy([0: [.tell("Monitor: calm is high.")]]))
+        let first = try p.run("Hello")
+        #expect(first.actions.map(\.action) == [.tell("Monitor: calm is high.")])
+        #expect(p.session.messages.last == ChatMessage(role: "system", content: "Monitor: calm is high."))
+        // The note is part of what the model reads next: the second prompt's tokens contain it.
+        let second = try p.run("Go on")
+        let note = p.session.model.tokenizer.encode("Monitor: calm is high.", addSpecial: false, parseSpecial: false)
+        let prompt = Array(p.session.context.tokens[..<second.turn.replyPositions.lowerBound])
+        #expect(prompt.indices.contains { i in i + note.count <= prompt.count && Array(prompt[i..<(i + note.count)]) == note })
+    }
+
+    @Test func steerChangesTheNextTurnsAndStopsAfterItsTurns() throws {
+        let steer = PolicyAction.steer(emotion: "sad", strength: 2, layers: [0, 1], turns: 1)
+        let p = try pipeline(policy: ScriptedPolicy([0: [steer]]))
+        let plain = try pipeline(policy: ScriptedPolicy([:]))
+        let a = try p.run("Hello"), b = try p.run("More"), c = try p.run("Again")
+        let pa = try plain.run("Hello"), pb = try plain.run("More"), _ = try plain.run("Again")
+        #expect(a.steeredBy.isEmpty && c.steeredBy.isEmpty)
+        #expect(b.steeredBy.map(\.action) == [steer])
+        #expect(a.turn.reply == pa.turn.reply)
+        // Steered turn: the reading layer carries the vector, so the reply readings differ from the plain run's.
+        #expect(b.monitoring!.reply.meanRaw != pb.monitoring!.reply.meanRaw || b.turn.reply != pb.turn.reply)
+        #expect(p.session.context.hooks.steering.isEmpty)
+    }
+
+    @Test func pauseAndAbortStopTheSessionAndEveryActionIsLogged() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try SessionLogWriter(path: path)
+        try log.write(.session(SessionInfo(model: "tiny", modelSHA256: "tiny", architecture: "llama",
+                                           probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
+                                           selfReport: .init(style: "rating", every: 2, baselineSamples: 0),
+                                           settings: .init(context: 1024, threads: 1))))
+        let p = try pipeline(policy: ScriptedPolicy([0: [.log("noted"), .pause("check this")], 1: [.abort("enough")]]), log: log)
+        let a = try p.run("Hello")
+        #expect(a.stop == .pause("check this"))
+        let b = try p.run("Continue")
+        #expect(b.stop == .abort("enough"))
+        p.end(reason: "abort")
+        let events = try SessionLogReader.read(path: path).events
+        let actions = events.compactMap { e -> ActionEvent? in if case .action(let a) = e { return a } else { return nil } }
+        #expect(actions.map(\.action) == ["log", "pause", "abort"])
+        #expect(actions.map(\.guardName) == ["g0", "g0", "g1"])
+        #expect(events.contains { if case .pause(let e) = $0 { return e.reason == "check this" } else { return false } })
+        #expect(events.contains { if case .end(let e) = $0 { return e.reason == "abort" && e.turns == 2 } else { return false } })
+    }
+
+    @Test func steeringAnUnknownEmotionIsAClearError() throws {
+        let p = try pipeline(policy: ScriptedPolicy([0: [.steer(emotion: "angry", strength: 1, layers: nil, turns: 1)]]))
+        #expect { _ = try p.run("Hello") } throws: { "\($0)".contains("no emotion 'angry' in the probe set (it has calm, sad)") }
+    }
+}
