@@ -12,14 +12,17 @@ let package = Package(
         // -O3 so that even debug builds (which `swift test` uses) run the kernels at full speed.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "GGUF"),
+        // The model registry, fetching with pip, sha256 checks, cache paths and `$LIMBIC_HOME`.
+        .target(name: "ModelStore", dependencies: ["GGUF"]),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect"]),
         .target(name: "Reports"),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
+        .executableTarget(name: "limbic", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import ModelStore
 
 /// Options shared by every command that runs a model.
 enum ModelOptions {

@@ -2,6 +2,8 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import GGUF
+import ModelStore
 import Tokenizers
 
 /// Builds the chat monitor: the probe set (cached), the self-report template and its neutral baseline (cached).
@@ -62,7 +64,7 @@ enum MonitorSetup {
         var sha = SHA256()
         sha.update(Array("\(probes.modelSHA256)|\(template)|\(probes.emotions)|\(dataset.hash)".utf8))
         let key = sha.finalizeHex()
-        let path = ProbeCache().directory + "/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-selfreport-\(template.style)-\(key.prefix(12)).json"
+        let path = ProbeOptions.cache.directory + "/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-selfreport-\(template.style)-\(key.prefix(12)).json"
         if let data = FileManager.default.contents(atPath: path),
            let c = try? JSONDecoder().decode(SelfReportCalibration.self, from: data), c.key == key {
             return c
@@ -72,7 +74,7 @@ enum MonitorSetup {
         let c = try Monitor.calibrate(model: model, chat: chat, emotions: probes.emotions, template: template, dialogues: dialogues,
                                       key: key, threads: try args.int("threads", in: 1...256)) { bar.update(Int64($0)) }
         bar.finish()
-        try FileManager.default.createDirectory(atPath: ProbeCache().directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: ProbeOptions.cache.directory, withIntermediateDirectories: true)
         try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: path), options: .atomic)
         return c
     }

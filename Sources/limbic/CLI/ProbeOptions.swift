@@ -1,6 +1,7 @@
 import Affect
 import Engine
 import Foundation
+import ModelStore
 
 /// Finding, building and caching the probe set of a model (shared by `probe` and, later, the monitor).
 enum ProbeOptions {
@@ -9,6 +10,9 @@ enum ProbeOptions {
         .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
         .option("probe", "FILE", "Use this probe set file instead of the cached one."),
     ]
+
+    /// Where probe sets and self-report baselines are cached: `$LIMBIC_HOME/probes`.
+    static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
 
     static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
         if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
@@ -37,7 +41,7 @@ enum ProbeOptions {
         let method = try method(args)
         let store = ModelStore()
         let sha = try store.sha256(ofModelAt: model.path)
-        let path = ProbeCache(store: store).path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
+        let path = cache.path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
         if !rebuild, FileManager.default.fileExists(atPath: path), let set = try? ProbeSet(path: path),
            set.modelSHA256 == sha, set.datasetHash == ds.hash {
             return (set, path)

@@ -1,6 +1,7 @@
 import Affect
 import Engine
 import Foundation
+import ModelStore
 
 enum ProbeCommand: Command {
     static let name = "probe"
@@ -158,7 +159,7 @@ enum ProbeCommand: Command {
         let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
-        let out = args.string("out") ?? ProbeCache(store: store).directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
+        let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
         try set.write(to: out)
         Terminal.out(out + "\n")
         Terminal.note("imported '\(name)' (\(cv.layers.count) layers, reading layer \(reading)); use it with --probe \(out)")
