@@ -19,7 +19,10 @@ let package = Package(
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect"]),
         .target(name: "Reports"),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
+        // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
+        // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
+        .target(name: "LimbicCLI", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent"]),
+        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),

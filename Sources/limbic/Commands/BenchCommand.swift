@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 
 enum BenchCommand: Command {
     static let name = "bench"

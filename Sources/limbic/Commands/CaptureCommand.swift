@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GGUF
+import LimbicCLI
 
 enum CaptureCommand: Command {
     static let name = "capture"

@@ -2,6 +2,7 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import LimbicCLI
 import Tokenizers
 
 enum ChatCommand: Command {

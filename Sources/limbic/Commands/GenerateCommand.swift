@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 import Tokenizers
 
 enum GenerateCommand: Command {

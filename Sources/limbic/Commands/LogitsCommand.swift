@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 
 enum LogitsCommand: Command {
     static let name = "logits"

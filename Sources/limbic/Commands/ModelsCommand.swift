@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GGUF
+import LimbicCLI
 import ModelStore
 import Tokenizers
 

@@ -1,6 +1,7 @@
 import Affect
 import Engine
 import Foundation
+import LimbicCLI
 import ModelStore
 
 enum ProbeCommand: Command {

@@ -1,4 +1,5 @@
 import Foundation
+import LimbicCLI
 import Reports
 
 enum ReportCommand: Command {

@@ -7,8 +7,8 @@ import ModelStore
 import Tokenizers
 
 /// Builds the chat monitor: the probe set (cached), the self-report template and its neutral baseline (cached).
-enum MonitorSetup {
-    static let specs: [OptionSpec] = [
+public enum MonitorSetup {
+    public static let specs: [OptionSpec] = [
         .flag("no-monitor", "Plain chat: no readings, self-reports or session log."),
         .option("log", "FILE", "Session log (JSONL). Default: $LIMBIC_HOME/sessions/<time>.jsonl."),
         .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion) or choice.", default: "rating"),
@@ -20,7 +20,7 @@ enum MonitorSetup {
         SelfReportTemplate.directory(besideEmotions: dataset.directory)
     }
 
-    static func make(_ args: ParsedArguments, model: LanguageModel, context: InferenceContext) throws -> (ChatMonitor, SelfReportTemplate) {
+    public static func make(_ args: ParsedArguments, model: LanguageModel, context: InferenceContext) throws -> (ChatMonitor, SelfReportTemplate) {
         // Check the options before anything is built or a log file is created.
         let every: Int?
         switch args.string("selfreport-every") ?? "1" {
@@ -82,14 +82,20 @@ enum MonitorSetup {
 
 /// The compact dashboard shown after each reply: reading z and self-report per emotion, with a mark where they
 /// disagree. Width-aware; colour only on a TTY.
-struct Panel {
-    var emotions: [String]
-    var color: Bool
-    var width: Int
+public struct Panel {
+    public var emotions: [String]
+    public var color: Bool
+    public var width: Int
 
-    static let defaultEmotions = ["calm", "happy", "sad", "afraid", "angry", "desperate"]
+    public static let defaultEmotions = ["calm", "happy", "sad", "afraid", "angry", "desperate"]
 
-    func render(_ m: TurnMonitoring, all: Bool = false) -> String {
+    public init(emotions: [String], color: Bool, width: Int) {
+        self.emotions = emotions
+        self.color = color
+        self.width = width
+    }
+
+    public func render(_ m: TurnMonitoring, all: Bool = false) -> String {
         let names = all ? m.reply.emotions : emotions.filter { m.reply.emotions.contains($0) }
         let barWidth = max(4, min(16, (width - 40) / 2))
         var lines: [String] = []

@@ -3,25 +3,25 @@ import Foundation
 import ModelStore
 
 /// Options shared by every command that runs a model.
-enum ModelOptions {
-    static let specs: [OptionSpec] = [
+public enum ModelOptions {
+    public static let specs: [OptionSpec] = [
         .option("model", short: "m", "M", "Model: a registry name (see 'limbic models list') or a .gguf path.", default: ModelRegistry.defaultName),
         .option("threads", short: "t", "N", "Threads for the mat-muls (default: all cores)."),
         .option("context", "N", "Context size in tokens (default: 4096, or the model's limit if smaller)."),
     ]
 
     /// `--model` and `--threads`, for commands that size their own contexts (bench, probe).
-    static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
+    public static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
 
     /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
-    static func load(_ args: ParsedArguments) throws -> LanguageModel {
+    public static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName
         let path = try resolve(name)
         return try LanguageModel(path: path)
     }
 
     /// The path of a model, pulling it if it is a registry name not yet cached.
-    static func resolve(_ name: String) throws -> String {
+    public static func resolve(_ name: String) throws -> String {
         let store = ModelStore()
         var bar: ProgressBar? = nil   // created on the first report, so a cached model prints nothing
         defer { bar?.finish() }
@@ -31,7 +31,7 @@ enum ModelOptions {
         }
     }
 
-    static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
+    public static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
         let threads = try args.int("threads", in: 1...256)
         let capacity = try args.int("context", in: 16...model.config.contextLength)
         return model.makeContext(capacity: capacity, threads: threads)
@@ -39,8 +39,8 @@ enum ModelOptions {
 }
 
 /// Sampling flags shared by generate and chat.
-enum SamplingOptions {
-    static let specs: [OptionSpec] = [
+public enum SamplingOptions {
+    public static let specs: [OptionSpec] = [
         .option("temp", "T", "Temperature; 0 is greedy.", default: "0.8"),
         .option("top-k", "K", "Keep the K most likely tokens; 0 disables.", default: "40"),
         .option("top-p", "P", "Keep the smallest set with probability ≥ P; 1 disables.", default: "0.95"),
@@ -50,7 +50,7 @@ enum SamplingOptions {
         .option("max-tokens", short: "n", "N", "Stop after N generated tokens.", default: "512"),
     ]
 
-    static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
+    public static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
         var p = SamplingParameters()
         p.temperature = Float(try args.double("temp", in: 0...100) ?? 0.8)
         p.topK = try args.int("top-k", in: 0...1_000_000) ?? 40
@@ -62,11 +62,11 @@ enum SamplingOptions {
         return p
     }
 
-    static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }
+    public static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }
 }
 
 /// Peak resident memory of this process (VmHWM), in bytes.
-func peakRSSBytes() -> Int {
+public func peakRSSBytes() -> Int {
     guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
         let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
@@ -76,7 +76,7 @@ func peakRSSBytes() -> Int {
 }
 
 /// A JSON string literal (escaped), for hand-written JSON output with stable key order.
-func jsonString(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
@@ -93,4 +93,4 @@ func jsonString(_ s: String) -> String {
 }
 
 /// A JSON number for a float (finite; NaN/inf become null).
-func jsonNumber(_ x: Double) -> String { x.isFinite ? String(format: "%.7g", x) : "null" }
+public func jsonNumber(_ x: Double) -> String { x.isFinite ? String(format: "%.7g", x) : "null" }

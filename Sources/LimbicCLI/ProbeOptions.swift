@@ -4,17 +4,17 @@ import Foundation
 import ModelStore
 
 /// Finding, building and caching the probe set of a model (shared by `probe` and, later, the monitor).
-enum ProbeOptions {
-    static let specs: [OptionSpec] = [
+public enum ProbeOptions {
+    public static let specs: [OptionSpec] = [
         .option("emotions", "DIR", "Emotion dataset folder (default: prompts/emotions of this checkout, or $LIMBIC_PROMPTS/emotions)."),
         .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
         .option("probe", "FILE", "Use this probe set file instead of the cached one."),
     ]
 
     /// Where probe sets and self-report baselines are cached: `$LIMBIC_HOME/probes`.
-    static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
+    public static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
 
-    static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
+    public static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
         if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
         guard let dir = EmotionDataset.locateDefault() else {
             throw AffectError.datasetMissing("prompts/emotions (looked in $LIMBIC_PROMPTS, the current folder and beside the executable)")
@@ -22,12 +22,12 @@ enum ProbeOptions {
         return try EmotionDataset(directory: dir)
     }
 
-    static func lexicon(for dataset: EmotionDataset) -> EmotionLexicon? {
+    public static func lexicon(for dataset: EmotionDataset) -> EmotionLexicon? {
         let path = URL(fileURLWithPath: dataset.directory).deletingLastPathComponent().appendingPathComponent("emotion-words.txt").path
         return try? EmotionLexicon(path: path)
     }
 
-    static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
+    public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
         let name = args.string("method") ?? "recipe"
         guard let m = ExtractionMethod(rawValue: name) else { throw UsageError("--method must be recipe or mean-diff, got '\(name)'") }
         return m
@@ -35,7 +35,7 @@ enum ProbeOptions {
 
     /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method,
     /// built now (with a progress bar) when missing or when `rebuild`.
-    static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
+    public static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
         if let path = args.string("probe") { return (try ProbeSet(path: path), path) }
         let ds = try dataset(args)
         let method = try method(args)

@@ -2,24 +2,24 @@ import Engine
 import Foundation
 
 /// `--steer FILE[:STRENGTH][@LAYERS][#A-B]`, shared by logits, generate and bench.
-enum SteerOptions {
-    static let spec = OptionSpec.option("steer", "SPEC", """
+public enum SteerOptions {
+    public static let spec = OptionSpec.option("steer", "SPEC", """
         Add a control vector while running: FILE[:STRENGTH][@LAYERS][#A-B]. STRENGTH multiplies the direction \
         (default 1); with a trailing 'n' it is a fraction of the mean residual norm at each layer (0.08n). \
         @LAYERS picks layers of the file (e.g. @10-14); #A-B limits it to token positions A..B (#A- for A on).
         """, repeatable: true)
-    static let normSpec = OptionSpec.flag("steer-norm", "Norm-preserving steering: rescale each steered row to its norm before steering, so only its direction changes.")
+    public static let normSpec = OptionSpec.flag("steer-norm", "Norm-preserving steering: rescale each steered row to its norm before steering, so only its direction changes.")
 
-    struct Parsed: Equatable {
-        var path: String
-        var strength: Float = 1
-        var relative = false
-        var layers: [Int]? = nil
-        var positions: PositionSelector = .all
+    public struct Parsed: Equatable, Sendable {
+        public var path: String
+        public var strength: Float = 1
+        public var relative = false
+        public var layers: [Int]? = nil
+        public var positions: PositionSelector = .all
     }
 
     /// Parses one spec; suffixes are taken from the right so a path may contain ':' '@' or '#' elsewhere.
-    static func parse(_ spec: String) throws -> Parsed {
+    public static func parse(_ spec: String) throws -> Parsed {
         var rest = spec
         var p = Parsed(path: "")
         if let i = rest.lastIndex(of: "#") {
@@ -59,7 +59,7 @@ enum SteerOptions {
     }
 
     /// Loads every `--steer` and turns it into engine steering on this model.
-    static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
+    public static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
         var out: [Steering] = []
         for spec in args.all("steer") {
             let p = try parse(spec)
