@@ -21,7 +21,7 @@ public struct OptionSpec: Sendable {
     }
 }
 
-/// A subcommand: declarations plus `run`. Logic lives in the libraries; commands parse, call and print.
+/// A subcommand: declarations, `validate` and `run`. Logic lives in the libraries; commands parse, call and print.
 public protocol Command {
     static var name: String { get }
     /// One line for the command list.
@@ -32,15 +32,20 @@ public protocol Command {
     static var discussion: String { get }
     static var options: [OptionSpec] { get }
     static var examples: [String] { get }
-    /// Returns the exit code.
+    /// Checks everything that can be checked without a model (value syntax and ranges, subcommand names,
+    /// required options and positionals), so usage errors come before anything is loaded, built or written.
+    /// Throws `UsageError`. The default checks nothing.
+    static func validate(_ args: ParsedArguments) throws
+    /// Returns the exit code. Runs only after `validate` passed.
     static func run(_ args: ParsedArguments) throws -> Int32
 }
 
 extension Command {
     public static var discussion: String { "" }
+    public static func validate(_ args: ParsedArguments) throws {}
 
-    /// Parses, runs, and maps errors to exit codes: usage mistakes 2, everything else 1, one line on stderr.
-    /// `--help` (or `-h`) anywhere prints the help and exits 0.
+    /// Parses, validates, runs, and maps errors to exit codes: usage mistakes 2, everything else 1, one line on
+    /// stderr. `--help` (or `-h`) anywhere prints the help and exits 0.
     public static func execute(_ argv: [String]) -> Int32 {
         if argv.contains("--help") || argv.contains("-h") {
             Terminal.out(helpText(Self.self))
@@ -48,6 +53,7 @@ extension Command {
         }
         do {
             let args = try ParsedArguments(command: Self.self, arguments: argv)
+            try validate(args)
             return try run(args)
         } catch let e as UsageError {
             Terminal.note("limbic \(name): \(e.description)\nSee 'limbic \(name) --help'.")
@@ -75,15 +81,25 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 }
 
 /// The result of parsing one command's arguments.
+///
+/// `--name value`, `--name=value` and `-s value` set an option; a token that does not start with `-`, a lone `-`,
+/// a number (`-3`, `-0.5`) and everything after `--` are positionals. Unknown options, a missing value, a value
+/// given to a flag and a non-repeatable option given twice are usage errors. Options with a default that were
+/// not given read as their default.
 public struct ParsedArguments: Sendable {
     public let command: String
     public private(set) var values: [String: [String]] = [:]
     public private(set) var flags: Set<String> = []
     public private(set) var positionals: [String] = []
 
+    /// Parses `arguments` against a command's options.
     public init(command: any Command.Type, arguments: [String]) throws {
-        self.command = command.name
-        let specs = command.options
+        try self.init(command: command.name, options: command.options, arguments: arguments)
+    }
+
+    /// Parses `arguments` against `options` (for tests and option groups without a command).
+    public init(command: String, options specs: [OptionSpec], arguments: [String]) throws {
+        self.command = command
         func spec(_ token: String) throws -> OptionSpec {
             if token.hasPrefix("--") {
                 let n = String(token.dropFirst(2))
@@ -128,10 +144,14 @@ public struct ParsedArguments: Sendable {
         }
     }
 
+    /// Whether the flag was given.
     public func flag(_ name: String) -> Bool { flags.contains(name) }
+    /// The option's value (its default when not given), or nil.
     public func string(_ name: String) -> String? { values[name]?.last }
+    /// Every value of a repeatable option, in order.
     public func all(_ name: String) -> [String] { values[name] ?? [] }
 
+    /// The option as a whole number, checked against `range`; nil when absent (and without a default).
     public func int(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         guard let s = string(name) else { return nil }
         guard let v = Int(s) else { throw UsageError("--\(name) needs a whole number, got '\(s)'") }
@@ -139,6 +159,7 @@ public struct ParsedArguments: Sendable {
         return v
     }
 
+    /// The option as a finite number, checked against `range`; nil when absent (and without a default).
     public func double(_ name: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
         guard let s = string(name) else { return nil }
         guard let v = Double(s), v.isFinite else { throw UsageError("--\(name) needs a number, got '\(s)'") }

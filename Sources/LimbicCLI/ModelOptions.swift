@@ -13,6 +13,16 @@ public enum ModelOptions {
     /// `--model` and `--threads`, for commands that size their own contexts (bench, probe).
     public static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
 
+    /// `--threads` (1-256), `--context` (at least 16; the model's limit is checked once it is loaded). Checks only
+    /// the options that were given, so any command may call it.
+    public static func validate(_ args: ParsedArguments) throws {
+        _ = try threads(args)
+        if let c = try args.int("context"), c < 16 { throw UsageError("--context must be at least 16, got \(c)") }
+    }
+
+    /// `--threads N`, 1-256; nil means all cores.
+    public static func threads(_ args: ParsedArguments) throws -> Int? { try args.int("threads", in: 1...256) }
+
     /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
     public static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName
@@ -31,9 +41,11 @@ public enum ModelOptions {
         }
     }
 
+    /// A context of `--context` tokens (default: 4096, or the model's limit if smaller) with `--threads`.
     public static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
-        let threads = try args.int("threads", in: 1...256)
-        let capacity = try args.int("context", in: 16...model.config.contextLength)
+        let threads = try Self.threads(args)
+        // max(16, …): a model file claiming fewer than 16 positions must not make an empty range (a trap).
+        let capacity = try args.int("context", in: 16...max(16, model.config.contextLength))
         return model.makeContext(capacity: capacity, threads: threads)
     }
 }
@@ -50,6 +62,13 @@ public enum SamplingOptions {
         .option("max-tokens", short: "n", "N", "Stop after N generated tokens.", default: "512"),
     ]
 
+    /// Checks every sampling option's syntax and range.
+    public static func validate(_ args: ParsedArguments) throws {
+        _ = try parameters(args)
+        _ = try maxTokens(args)
+    }
+
+    /// The sampler settings; each value out of its range is a usage error that names the range.
     public static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
         var p = SamplingParameters()
         p.temperature = Float(try args.double("temp", in: 0...100) ?? 0.8)

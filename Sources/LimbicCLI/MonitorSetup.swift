@@ -16,19 +16,23 @@ public enum MonitorSetup {
         .flag("per-token", "Also log each reply token's reading z per emotion (for live displays and token-level studies)."),
     ]
 
+    /// `--selfreport-every N|off`: every N turns, or nil for never (0 also means never).
+    public static func selfReportEvery(_ args: ParsedArguments) throws -> Int? {
+        switch args.string("selfreport-every") ?? "1" {
+        case "off", "0": return nil
+        case let n:
+            guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }
+            return k
+        }
+    }
+
     static func templateDirectory(_ dataset: EmotionDataset) -> String {
         SelfReportTemplate.directory(besideEmotions: dataset.directory)
     }
 
     public static func make(_ args: ParsedArguments, model: LanguageModel, context: InferenceContext) throws -> (ChatMonitor, SelfReportTemplate) {
         // Check the options before anything is built or a log file is created.
-        let every: Int?
-        switch args.string("selfreport-every") ?? "1" {
-        case "off", "0": every = nil
-        case let n:
-            guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }
-            every = k
-        }
+        let every = try selfReportEvery(args)
         let dataset = try ProbeOptions.dataset(args)
         let (probes, probePath) = try ProbeOptions.load(args, model: model)
         let dir = templateDirectory(dataset)

@@ -3,7 +3,7 @@ import Engine
 import Foundation
 import ModelStore
 
-/// Finding, building and caching the probe set of a model (shared by `probe` and, later, the monitor).
+/// Finding, building and caching the probe set of a model (shared by `probe` and the chat monitor).
 public enum ProbeOptions {
     public static let specs: [OptionSpec] = [
         .option("emotions", "DIR", "Emotion dataset folder (default: prompts/emotions of this checkout, or $LIMBIC_PROMPTS/emotions)."),
@@ -14,6 +14,7 @@ public enum ProbeOptions {
     /// Where probe sets and self-report baselines are cached: `$LIMBIC_HOME/probes`.
     public static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
 
+    /// `--emotions DIR`, else `prompts/emotions` found beside the checkout or executable.
     public static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
         if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
         guard let dir = EmotionDataset.locateDefault() else {
@@ -22,11 +23,13 @@ public enum ProbeOptions {
         return try EmotionDataset(directory: dir)
     }
 
+    /// The emotion-word list beside the dataset (for the lexical control), when there is one.
     public static func lexicon(for dataset: EmotionDataset) -> EmotionLexicon? {
         let path = URL(fileURLWithPath: dataset.directory).deletingLastPathComponent().appendingPathComponent("emotion-words.txt").path
         return try? EmotionLexicon(path: path)
     }
 
+    /// `--method recipe|mean-diff`.
     public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
         let name = args.string("method") ?? "recipe"
         guard let m = ExtractionMethod(rawValue: name) else { throw UsageError("--method must be recipe or mean-diff, got '\(name)'") }
@@ -46,7 +49,7 @@ public enum ProbeOptions {
            set.modelSHA256 == sha, set.datasetHash == ds.hash {
             return (set, path)
         }
-        let threads = try args.int("threads", in: 1...256)
+        let threads = try ModelOptions.threads(args)
         let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
         let start = Date()
         let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
@@ -59,5 +62,39 @@ public enum ProbeOptions {
         bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
         try set.write(to: path)
         return (set, path)
+    }
+}
+
+/// The subcommands of `limbic probe`, read with the options each one requires, so that a missing `--out` or
+/// `--name` is a usage error before the model is loaded or a probe set is built.
+public enum ProbeSubcommand: String, CaseIterable, Sendable {
+    case extract, validate, show, classify, export, `import`, causal
+
+    /// The subcommand named by the first positional, after checking its required options and values:
+    /// export needs `--llama-cpp EMOTION` and `--out FILE`; import needs `--name NAME` and one FILE; `--layer` is a
+    /// layer number; causal's `--strength` is within -100...100.
+    public static func parse(_ args: ParsedArguments) throws -> ProbeSubcommand {
+        let names = allCases.map(\.rawValue).joined(separator: ", ")
+        guard let name = args.positionals.first else { throw UsageError("choose a subcommand: \(names)") }
+        guard let sub = ProbeSubcommand(rawValue: name) else { throw UsageError("unknown subcommand '\(name)' (\(names))") }
+        _ = try args.int("layer", in: 0...LayerList.maxLayer)
+        switch sub {
+        case .export:
+            guard args.string("llama-cpp") != nil else { throw UsageError("export needs --llama-cpp EMOTION") }
+            guard args.string("out") != nil else { throw UsageError("export needs --out FILE") }
+        case .import:
+            guard args.positionals.count == 2 else { throw UsageError("usage: limbic probe import --name NAME FILE") }
+            guard args.string("name") != nil else { throw UsageError("import needs --name NAME for the emotion") }
+        case .causal:
+            _ = try strength(args)
+        case .extract, .validate, .show, .classify:
+            break
+        }
+        return sub
+    }
+
+    /// causal's `--strength`: a fraction of the mean residual norm, within -100...100 (default 0.5).
+    public static func strength(_ args: ParsedArguments) throws -> Float {
+        Float(try args.double("strength", in: -100...100) ?? 0.5)
     }
 }

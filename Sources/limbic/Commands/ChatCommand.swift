@@ -41,6 +41,13 @@ enum ChatCommand: Command {
     Ctrl-C                    stop the reply being written
     """
 
+    static func validate(_ args: ParsedArguments) throws {
+        try ModelOptions.validate(args)
+        try SamplingOptions.validate(args)
+        _ = try MonitorSetup.selfReportEvery(args)
+        _ = try ProbeOptions.method(args)
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         var system: String? = nil
         if let path = args.string("system") {

@@ -21,6 +21,12 @@ enum GenerateCommand: Command {
         "limbic generate --chat --steer happy.gguf:4@10-14 --prompt 'How was your day?'",
     ]
 
+    static func validate(_ args: ParsedArguments) throws {
+        try ModelOptions.validate(args)
+        try SamplingOptions.validate(args)
+        try SteerOptions.validate(args)
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let prompt = args.string("prompt") ?? args.text ?? Terminal.readStdin()
         let params = try SamplingOptions.parameters(args)

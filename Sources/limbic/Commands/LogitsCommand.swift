@@ -19,6 +19,12 @@ enum LogitsCommand: Command {
         "limbic logits --steer calm.gguf:0.08n@13 'Today I feel'",
     ]
 
+    static func validate(_ args: ParsedArguments) throws {
+        _ = try args.int("top", in: 1...1000)
+        try ModelOptions.validate(args)
+        try SteerOptions.validate(args)
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let text = args.text ?? Terminal.readStdin()
         let k = try args.int("top", in: 1...1000) ?? 10
