@@ -25,6 +25,7 @@ let package = Package(
         .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
+        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
