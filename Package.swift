@@ -12,6 +12,8 @@ let package = Package(
         // -O3 so that even debug builds (which `swift test` uses) run the kernels at full speed.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         .target(name: "GGUF"),
+        // The model registry, fetching with pip, sha256 checks, cache paths and `$LIMBIC_HOME`.
+        .target(name: "ModelStore", dependencies: ["GGUF"]),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
@@ -19,9 +21,14 @@ let package = Package(
         .target(name: "SessionLog"),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
-        .executableTarget(name: "limbic", dependencies: ["GGUF", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
+        // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
+        // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
+        .target(name: "LimbicCLI", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
+        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine"]),
+        .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
+        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect"]),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import GGUF
 
 /// The emotion passages of `prompts/emotions/` (one file per emotion, one passage per line) and the neutral
 /// baseline (`neutral.txt`). Adding a file adds an emotion.

@@ -96,12 +96,14 @@ public enum ProbeBuilder {
     }
 }
 
-/// Probe sets cached per model and dataset under `$LIMBIC_HOME/probes/`, built on first use.
+/// Probe sets cached per model and dataset in one directory (the CLI uses `$LIMBIC_HOME/probes/`), built on
+/// first use.
 public struct ProbeCache: Sendable {
     public let directory: String
 
-    public init(store: ModelStore = ModelStore()) {
-        directory = store.home + "/probes"
+    /// A cache in `directory`; nothing is created until a probe set is written.
+    public init(directory: String) {
+        self.directory = directory
     }
 
     /// `<model file>-<sha 12>-<dataset 12>-<method>.gguf`: a new model or dataset gets a new file.

@@ -1,7 +1,5 @@
-import Engine
 import Foundation
-import GGUF
-import Tokenizers
+import LimbicCLI
 
 /// Every subcommand, in the order `limbic --help` lists them.
 let commands: [any Command.Type] = [
@@ -38,26 +36,6 @@ let commands: [any Command.Type] = [
         return ExitCode.usage
     }
     return command.execute(argv)
-}
-
-extension Command {
-    /// Parses, runs, and maps errors to exit codes: usage mistakes 2, everything else 1, one line on stderr.
-    static func execute(_ argv: [String]) -> Int32 {
-        if argv.contains("--help") || argv.contains("-h") {
-            Terminal.out(helpText(Self.self))
-            return ExitCode.ok
-        }
-        do {
-            let args = try ParsedArguments(command: Self.self, arguments: argv)
-            return try run(args)
-        } catch let e as UsageError {
-            Terminal.note("limbic \(name): \(e.description)\nSee 'limbic \(name) --help'.")
-            return ExitCode.usage
-        } catch {
-            Terminal.note("limbic \(name): error: \(error)")
-            return ExitCode.error
-        }
-    }
 }
 
 exit(main())

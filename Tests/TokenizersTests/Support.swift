@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GGUF
+import ModelStore
 import Testing
 @testable import Tokenizers
 

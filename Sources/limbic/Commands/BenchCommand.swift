@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 
 enum BenchCommand: Command {
     static let name = "bench"
@@ -26,12 +27,21 @@ enum BenchCommand: Command {
         "limbic bench --capture all --gen-tokens 128 --prompt-tokens 0",
     ]
 
+    static func validate(_ args: ParsedArguments) throws {
+        _ = try args.int("prompt-tokens", in: 0...1_000_000)
+        _ = try args.int("gen-tokens", in: 0...1_000_000)
+        _ = try args.int("runs", in: 1...100)
+        try ModelOptions.validate(args)
+        try SteerOptions.validate(args)
+        if let list = args.string("capture") { _ = try LayerSelection.parse(list, option: "--capture") }
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let pp = try args.int("prompt-tokens", in: 0...1_000_000) ?? 512
         let tg = try args.int("gen-tokens", in: 0...1_000_000) ?? 128
         let runs = try args.int("runs", in: 1...100) ?? 3
         let model = try ModelOptions.load(args)
-        let threads = try args.int("threads", in: 1...256) ?? ThreadPool.defaultThreads
+        let threads = try ModelOptions.threads(args) ?? ThreadPool.defaultThreads
         let capacity = max(pp, tg, 16)
         guard capacity <= model.config.contextLength else {
             throw UsageError("--prompt-tokens/--gen-tokens \(capacity) exceed the model's context of \(model.config.contextLength)")
@@ -42,7 +52,7 @@ enum BenchCommand: Command {
         let ctx = model.makeContext(capacity: capacity, threads: threads)
         ctx.hooks.steering = try SteerOptions.steering(args, model: model)
         if let list = args.string("capture") {
-            let sites = try CaptureCommand.parseSites(list, layerCount: model.config.layerCount)
+            let sites = try LayerSelection.parse(list, option: "--capture").sites(layerCount: model.config.layerCount, option: "--capture")
             // The hooks hold the sink until the context goes.
             ctx.hooks.subscribe(CopySink(width: model.config.hiddenSize, rows: sites.count * max(pp, 1)), sites: Set(sites), positions: .all)
         }

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import GGUF
+import LimbicCLI
 
 enum CaptureCommand: Command {
     static let name = "capture"
@@ -23,12 +24,19 @@ enum CaptureCommand: Command {
         "limbic capture --layers 10-14 --positions all --out acts.gguf 'I feel calm today.'",
     ]
 
-    static func run(_ args: ParsedArguments) throws -> Int32 {
+    static func validate(_ args: ParsedArguments) throws {
         guard args.flag("norms") || args.string("out") != nil else { throw UsageError("choose --norms or --out FILE") }
+        try ModelOptions.validate(args)
+        _ = try LayerSelection.parse(args.string("layers") ?? "all", option: "--layers")
+        _ = try PositionRange.selector(args.string("positions") ?? "last", option: "--positions")
+    }
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
         let text = args.text ?? Terminal.readStdin()
         let model = try ModelOptions.load(args)
-        let sites = try parseSites(args.string("layers") ?? "all", layerCount: model.config.layerCount)
-        let positions = try parsePositions(args.string("positions") ?? "last")
+        let sites = try LayerSelection.parse(args.string("layers") ?? "all", option: "--layers")
+            .sites(layerCount: model.config.layerCount, option: "--layers")
+        let positions = try PositionRange.selector(args.string("positions") ?? "last", option: "--positions")
         let ctx = try ModelOptions.context(model, args)
         let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let recorder = ActivationRecorder(width: model.config.hiddenSize, sites: Set(sites), reservePositions: positions == .last ? 1 : ids.count)
@@ -69,34 +77,5 @@ enum CaptureCommand: Command {
     static func layerNumber(_ s: HookSite) -> Int {
         if case .layer(let n) = s { return n }
         return -1
-    }
-
-    /// "all", "embd", "3", "0,5,10-12".
-    static func parseSites(_ spec: String, layerCount: Int) throws -> [HookSite] {
-        if spec == "all" { return (0..<layerCount).map { .layer($0) } }
-        var out: [HookSite] = []
-        for part in spec.split(separator: ",") {
-            if part == "embd" { out.append(.embedding); continue }
-            let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-            guard (ends.count == 1 || ends.count == 2), let lo = ends.first!, let hi = ends.last!, lo <= hi else {
-                throw UsageError("--layers: cannot read '\(part)' (use all, embd, N or A-B)")
-            }
-            guard lo >= 0, hi < layerCount else { throw UsageError("--layers: \(part) is outside 0-\(layerCount - 1)") }
-            out += (lo...hi).map { .layer($0) }
-        }
-        return out
-    }
-
-    static func parsePositions(_ spec: String) throws -> PositionSelector {
-        switch spec {
-        case "last": return .last
-        case "all": return .all
-        default:
-            let ends = spec.split(separator: "-").map { Int($0) }
-            guard ends.count == 2, let lo = ends[0], let hi = ends[1], lo >= 0, lo <= hi else {
-                throw UsageError("--positions: use last, all or A-B, got '\(spec)'")
-            }
-            return .range(lo..<(hi + 1))
-        }
     }
 }

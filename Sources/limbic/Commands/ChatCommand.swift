@@ -2,6 +2,7 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import LimbicCLI
 import Tokenizers
 
 enum ChatCommand: Command {
@@ -39,6 +40,13 @@ enum ChatCommand: Command {
     \"\"\"                       start or end a multi-line message
     Ctrl-C                    stop the reply being written
     """
+
+    static func validate(_ args: ParsedArguments) throws {
+        try ModelOptions.validate(args)
+        try SamplingOptions.validate(args)
+        _ = try MonitorSetup.selfReportEvery(args)
+        _ = try ProbeOptions.method(args)
+    }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         var system: String? = nil

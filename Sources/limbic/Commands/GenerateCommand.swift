@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 import Tokenizers
 
 enum GenerateCommand: Command {
@@ -19,6 +20,12 @@ enum GenerateCommand: Command {
         "echo 'Write a haiku about rain.' | limbic generate --chat --temp 0",
         "limbic generate --chat --steer happy.gguf:4@10-14 --prompt 'How was your day?'",
     ]
+
+    static func validate(_ args: ParsedArguments) throws {
+        try ModelOptions.validate(args)
+        try SamplingOptions.validate(args)
+        try SteerOptions.validate(args)
+    }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let prompt = args.string("prompt") ?? args.text ?? Terminal.readStdin()

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LimbicCLI
 
 enum LogitsCommand: Command {
     static let name = "logits"
@@ -17,6 +18,12 @@ enum LogitsCommand: Command {
         "limbic logits --json --top 5 '<|im_start|>user\\nHi<|im_end|>\\n<|im_start|>assistant\\n'",
         "limbic logits --steer calm.gguf:0.08n@13 'Today I feel'",
     ]
+
+    static func validate(_ args: ParsedArguments) throws {
+        _ = try args.int("top", in: 1...1000)
+        try ModelOptions.validate(args)
+        try SteerOptions.validate(args)
+    }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let text = args.text ?? Terminal.readStdin()

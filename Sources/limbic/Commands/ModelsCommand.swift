@@ -1,6 +1,8 @@
 import Engine
 import Foundation
 import GGUF
+import LimbicCLI
+import ModelStore
 import Tokenizers
 
 enum ModelsCommand: Command {
@@ -18,6 +20,22 @@ enum ModelsCommand: Command {
         "limbic models info smollm2-135m-instruct",
     ]
 
+    static func validate(_ args: ParsedArguments) throws {
+        let p = args.positionals
+        let known = ModelRegistry.all.map(\.name).joined(separator: ", ")
+        switch p.first ?? "list" {
+        case "list":
+            break
+        case "pull":
+            guard p.count == 2 else { throw UsageError("usage: limbic models pull NAME (one of: \(known))") }
+            guard ModelRegistry.spec(named: p[1]) != nil else { throw UsageError("unknown model '\(p[1])' (known: \(known))") }
+        case "info":
+            guard p.count == 2 else { throw UsageError("usage: limbic models info NAME|PATH") }
+        default:
+            throw UsageError("unknown subcommand '\(p[0])' (list, pull, info)")
+        }
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let p = args.positionals
         switch p.first ?? "list" {
@@ -31,16 +49,9 @@ enum ModelsCommand: Command {
             }
             Terminal.out("cache: \(store.modelsDirectory)\n")
         case "pull":
-            guard p.count == 2 else { throw UsageError("usage: limbic models pull NAME (one of: \(ModelRegistry.all.map(\.name).joined(separator: ", ")))") }
-            guard ModelRegistry.spec(named: p[1]) != nil else {
-                throw UsageError("unknown model '\(p[1])' (known: \(ModelRegistry.all.map(\.name).joined(separator: ", ")))")
-            }
             Terminal.out(try ModelOptions.resolve(p[1]) + "\n")
-        case "info":
-            guard p.count == 2 else { throw UsageError("usage: limbic models info NAME|PATH") }
+        default:   // "info"; validate has checked the names and counts
             try info(ModelOptions.resolve(p[1]))
-        default:
-            throw UsageError("unknown subcommand '\(p[0])' (list, pull, info)")
         }
         return ExitCode.ok
     }

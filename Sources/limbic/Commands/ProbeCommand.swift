@@ -1,6 +1,8 @@
 import Affect
 import Engine
 import Foundation
+import LimbicCLI
+import ModelStore
 
 enum ProbeCommand: Command {
     static let name = "probe"
@@ -36,38 +38,44 @@ enum ProbeCommand: Command {
         "limbic probe causal --strength 0.5",
     ]
 
+    static func validate(_ args: ParsedArguments) throws {
+        _ = try ProbeSubcommand.parse(args)
+        try ModelOptions.validate(args)
+        _ = try ProbeOptions.method(args)
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        guard let sub = args.positionals.first else { throw UsageError("choose a subcommand: extract, validate, show, classify, export, import, causal") }
+        let sub = try ProbeSubcommand.parse(args)
+        // classify's passages are read first, so that none is an error before a model is loaded or probes built.
+        let texts = sub == .classify ? try passages(args) : []
         let model = try ModelOptions.load(args)
         switch sub {
-        case "extract":
+        case .extract:
             let (set, path) = try ProbeOptions.load(args, model: model, rebuild: true)
             summary(set, path: path, json: false)
-        case "validate":
+        case .validate:
             let (set, path) = try ProbeOptions.load(args, model: model)
             if args.flag("json") { Terminal.out(validationJSON(set) + "\n") } else { validation(set, path: path) }
-        case "show":
+        case .show:
             let (set, path) = try ProbeOptions.load(args, model: model)
             summary(set, path: path, json: args.flag("json"))
-        case "classify":
+        case .classify:
             let (set, _) = try ProbeOptions.load(args, model: model)
-            try classify(set, model: model, args)
-        case "export":
+            try classify(set, texts: texts, model: model, args)
+        case .export:
             let (set, _) = try ProbeOptions.load(args, model: model)
             try export(set, model: model, args)
-        case "import":
+        case .import:
             try importVector(model: model, args)
-        case "causal":
+        case .causal:
             let (set, _) = try ProbeOptions.load(args, model: model)
-            let strength = Float(try args.double("strength", in: -100...100) ?? 0.5)
-            let results = try CausalCheck.run(model: model, probes: set, strength: strength, threads: try args.int("threads", in: 1...256))
+            let strength = try ProbeSubcommand.strength(args)
+            let results = try CausalCheck.run(model: model, probes: set, strength: strength, threads: try ModelOptions.threads(args))
             for r in results {
                 let own = r.rise[try set.index(of: r.emotion)]
                 Terminal.out(String(format: "%@ %-11@ own rise %+6.2f  top %@\n", r.passed ? "ok  " : "FAIL", r.emotion, own, r.top))
             }
             Terminal.out("\(results.filter(\.passed).count)/\(results.count) emotions rise most under their own vector\n")
-        default:
-            throw UsageError("unknown subcommand '\(sub)' (extract, validate, show, classify, export, import, causal)")
         }
         return ExitCode.ok
     }
@@ -112,12 +120,17 @@ enum ProbeCommand: Command {
         return "{\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"chosen_layer\":\(set.readingLayer),\"layers\":[\(layers.joined(separator: ","))],\"accuracy_unnamed\":\(jsonNumber(Double(set.accuracyUnnamed))),\"accuracy_named\":\(jsonNumber(Double(set.accuracyNamed))),\"confusion\":[\(set.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ","))]}"
     }
 
-    static func classify(_ set: ProbeSet, model: LanguageModel, _ args: ParsedArguments) throws {
-        let layer = try args.int("layer", in: 0...(set.layers.count - 1)) ?? set.readingLayer
+    /// classify's passages: `--text`, else the non-blank lines of stdin.
+    static func passages(_ args: ParsedArguments) throws -> [String] {
         let texts = args.string("text").map { [$0] }
             ?? Terminal.readStdin().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !texts.isEmpty else { throw UsageError("classify needs passages on stdin (one per line) or --text") }
-        let acts = try PassageActivations.collect(model: model, texts: texts, skip: set.skipTokens, threads: try args.int("threads", in: 1...256))
+        return texts
+    }
+
+    static func classify(_ set: ProbeSet, texts: [String], model: LanguageModel, _ args: ParsedArguments) throws {
+        let layer = try args.int("layer", in: 0...(set.layers.count - 1)) ?? set.readingLayer
+        let acts = try PassageActivations.collect(model: model, texts: texts, skip: set.skipTokens, threads: try ModelOptions.threads(args))
         for i in 0..<texts.count {
             let probe = set.layers[layer]
             let z = probe.zScores(probe.project(acts.row(i, layer)))
@@ -133,8 +146,8 @@ enum ProbeCommand: Command {
     }
 
     static func export(_ set: ProbeSet, model: LanguageModel, _ args: ParsedArguments) throws {
-        guard let emotion = args.string("llama-cpp") else { throw UsageError("export needs --llama-cpp EMOTION") }
-        guard let out = args.string("out") else { throw UsageError("export needs --out FILE") }
+        // ProbeSubcommand.parse has checked both before anything was built.
+        guard let emotion = args.string("llama-cpp"), let out = args.string("out") else { throw UsageError("export needs --llama-cpp EMOTION and --out FILE") }
         let e = try set.index(of: emotion)
         let only = try args.int("layer", in: 0...(set.layers.count - 1))
         var directions: [Int: [Float]] = [:]
@@ -146,8 +159,8 @@ enum ProbeCommand: Command {
     }
 
     static func importVector(model: LanguageModel, _ args: ParsedArguments) throws {
-        guard args.positionals.count == 2 else { throw UsageError("usage: limbic probe import --name NAME FILE") }
-        guard let name = args.string("name") else { throw UsageError("import needs --name NAME for the emotion") }
+        // ProbeSubcommand.parse has checked both before the model was loaded.
+        guard args.positionals.count == 2, let name = args.string("name") else { throw UsageError("usage: limbic probe import --name NAME FILE") }
         let cv = try ControlVector(path: args.positionals[1])
         guard cv.width == model.config.hiddenSize else {
             throw UsageError("\(args.positionals[1]) has \(cv.width)-wide directions but the model's hidden size is \(model.config.hiddenSize)")
@@ -158,7 +171,7 @@ enum ProbeCommand: Command {
         let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
-        let out = args.string("out") ?? ProbeCache(store: store).directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
+        let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
         try set.write(to: out)
         Terminal.out(out + "\n")
         Terminal.note("imported '\(name)' (\(cv.layers.count) layers, reading layer \(reading)); use it with --probe \(out)")

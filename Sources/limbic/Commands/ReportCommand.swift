@@ -1,4 +1,5 @@
 import Foundation
+import LimbicCLI
 import Reports
 
 enum ReportCommand: Command {
@@ -15,8 +16,12 @@ enum ReportCommand: Command {
         "limbic report study/*.jsonl --json",
     ]
 
-    static func run(_ args: ParsedArguments) throws -> Int32 {
+    static func validate(_ args: ParsedArguments) throws {
         guard !args.positionals.isEmpty else { throw UsageError("give one or more session logs") }
+        _ = try args.int("top", in: 0...1000)
+    }
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
         let logs = try args.positionals.map { try SessionLogFile(path: $0) }
         let summary = SessionSummary(logs, top: try args.int("top", in: 0...1000) ?? 5)
         Terminal.out(args.flag("json") ? try summary.json() + "\n" : summary.text(width: Terminal.columns))

@@ -1,4 +1,5 @@
 import Engine
+import LimbicCLI
 import Tokenizers
 
 enum TokenizeCommand: Command {

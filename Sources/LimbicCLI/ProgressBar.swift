@@ -12,9 +12,9 @@ import Glibc
 /// start, one when it finishes, and in between a stage's label at most every five seconds, so logs and pipes
 /// stay readable. Redraws are throttled to about ten
 /// a second, so callers may `update` as often as they like. Not thread-safe: drive it from one thread.
-final class ProgressBar {
+public final class ProgressBar {
     /// What the counts are: bytes (shown as kB/MB/GB, decimal) or items with a name (`12/100 prompts`).
-    enum Unit {
+    public enum Unit {
         case bytes
         case items(String)
     }
@@ -36,7 +36,7 @@ final class ProgressBar {
     ///   - label: what is being done, shown before the bar; `update(label:)` can change it per stage.
     ///   - total: the count at completion; 0 when unknown (then no bar or percentage is shown).
     ///   - interactive: force drawing on or off; by default on when stderr is a TTY and `TERM` is not `dumb`.
-    init(label: String, total: Int64, unit: Unit = .bytes, interactive: Bool? = nil) {
+    public init(label: String, total: Int64, unit: Unit = .bytes, interactive: Bool? = nil) {
         self.label = label
         self.total = total
         self.unit = unit
@@ -50,14 +50,14 @@ final class ProgressBar {
     }
 
     /// True when stderr is a terminal that understands carriage return and "erase line".
-    static func stderrIsInteractive() -> Bool {
+    public static func stderrIsInteractive() -> Bool {
         guard isatty(STDERR_FILENO) == 1 else { return false }
         let term = ProcessInfo.processInfo.environment["TERM"] ?? ""
         return term != "dumb"
     }
 
     /// Reports progress. A new `label` starts a new stage: the rate restarts, and a non-interactive bar prints it.
-    func update(_ completed: Int64, total: Int64? = nil, label: String? = nil) {
+    public func update(_ completed: Int64, total: Int64? = nil, label: String? = nil) {
         guard !finished else { return }
         let now = ProgressBar.now()
         var force = false
@@ -87,7 +87,7 @@ final class ProgressBar {
 
     /// Ends the bar: clears the line, then prints `message` if given. Non-interactive, prints `message` or a
     /// summary line (`label: done, 98.4 MB in 2.1 s`).
-    func finish(_ message: String? = nil) {
+    public func finish(_ message: String? = nil) {
         guard !finished else { return }
         finished = true
         if interactive {

@@ -2,12 +2,14 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import GGUF
+import ModelStore
 import SessionLog
 import Tokenizers
 
 /// Builds the chat monitor: the probe set (cached), the self-report template and its neutral baseline (cached).
-enum MonitorSetup {
-    static let specs: [OptionSpec] = [
+public enum MonitorSetup {
+    public static let specs: [OptionSpec] = [
         .flag("no-monitor", "Plain chat: no readings, self-reports or session log."),
         .option("log", "FILE", "Session log (JSONL). Default: $LIMBIC_HOME/sessions/<time>.jsonl."),
         .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion) or choice.", default: "rating"),
@@ -15,22 +17,26 @@ enum MonitorSetup {
         .flag("per-token", "Also log each reply token's reading z per emotion (for live displays and token-level studies)."),
     ]
 
+    /// `--selfreport-every N|off`: every N turns, or nil for never (0 also means never).
+    public static func selfReportEvery(_ args: ParsedArguments) throws -> Int? {
+        switch args.string("selfreport-every") ?? "1" {
+        case "off", "0": return nil
+        case let n:
+            guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }
+            return k
+        }
+    }
+
     static func templateDirectory(_ dataset: EmotionDataset) -> String {
         SelfReportTemplate.directory(besideEmotions: dataset.directory)
     }
 
     /// The turn pipeline of a monitored chat on `session`: the monitor listening to its context, the session log
     /// with its `session` event written, the self-report schedule; and the `/feel` template.
-    static func make(_ args: ParsedArguments, model: LanguageModel, session: ChatSession) throws -> (TurnPipeline, SelfReportTemplate) {
+    public static func make(_ args: ParsedArguments, model: LanguageModel, session: ChatSession) throws -> (TurnPipeline, SelfReportTemplate) {
         let context = session.context
         // Check the options before anything is built or a log file is created.
-        let every: Int?
-        switch args.string("selfreport-every") ?? "1" {
-        case "off", "0": every = nil
-        case let n:
-            guard let k = Int(n), k > 0 else { throw UsageError("--selfreport-every takes a positive number or off") }
-            every = k
-        }
+        let every = try selfReportEvery(args)
         let dataset = try ProbeOptions.dataset(args)
         let (probes, probePath) = try ProbeOptions.load(args, model: model)
         let dir = templateDirectory(dataset)
@@ -63,7 +69,7 @@ enum MonitorSetup {
         var sha = SHA256()
         sha.update(Array("\(probes.modelSHA256)|\(template)|\(probes.emotions)|\(dataset.hash)".utf8))
         let key = sha.finalizeHex()
-        let path = ProbeCache().directory + "/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-selfreport-\(template.style)-\(key.prefix(12)).json"
+        let path = ProbeOptions.cache.directory + "/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-selfreport-\(template.style)-\(key.prefix(12)).json"
         if let data = FileManager.default.contents(atPath: path),
            let c = try? JSONDecoder().decode(SelfReportCalibration.self, from: data), c.key == key {
             return c
@@ -73,7 +79,7 @@ enum MonitorSetup {
         let c = try Monitor.calibrate(model: model, chat: chat, emotions: probes.emotions, template: template, dialogues: dialogues,
                                       key: key, threads: try args.int("threads", in: 1...256)) { bar.update(Int64($0)) }
         bar.finish()
-        try FileManager.default.createDirectory(atPath: ProbeCache().directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: ProbeOptions.cache.directory, withIntermediateDirectories: true)
         try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: path), options: .atomic)
         return c
     }
@@ -81,14 +87,20 @@ enum MonitorSetup {
 
 /// The compact dashboard shown after each reply: reading z and self-report per emotion, with a mark where they
 /// disagree. Width-aware; colour only on a TTY.
-struct Panel {
-    var emotions: [String]
-    var color: Bool
-    var width: Int
+public struct Panel {
+    public var emotions: [String]
+    public var color: Bool
+    public var width: Int
 
-    static let defaultEmotions = ["calm", "happy", "sad", "afraid", "angry", "desperate"]
+    public static let defaultEmotions = ["calm", "happy", "sad", "afraid", "angry", "desperate"]
 
-    func render(_ m: TurnMonitoring, all: Bool = false) -> String {
+    public init(emotions: [String], color: Bool, width: Int) {
+        self.emotions = emotions
+        self.color = color
+        self.width = width
+    }
+
+    public func render(_ m: TurnMonitoring, all: Bool = false) -> String {
         let names = all ? m.reply.emotions : emotions.filter { m.reply.emotions.contains($0) }
         let barWidth = max(4, min(16, (width - 40) / 2))
         var lines: [String] = []

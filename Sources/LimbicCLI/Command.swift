@@ -1,26 +1,28 @@
 import Foundation
 
 /// One option of a command, declared once: parsing and `--help` are generated from it.
-struct OptionSpec {
+public struct OptionSpec: Sendable {
     /// Long name without dashes ("model"); `short` is an optional one-letter alias.
-    let name: String
-    var short: Character? = nil
+    public let name: String
+    public var short: Character? = nil
     /// Placeholder for the value ("M"); nil for a flag.
-    var value: String? = nil
-    let help: String
-    var repeatable = false
-    var defaultValue: String? = nil
+    public var value: String? = nil
+    public let help: String
+    public var repeatable = false
+    public var defaultValue: String? = nil
 
-    static func flag(_ name: String, short: Character? = nil, _ help: String) -> OptionSpec {
+    /// An option without a value (`--json`).
+    public static func flag(_ name: String, short: Character? = nil, _ help: String) -> OptionSpec {
         OptionSpec(name: name, short: short, value: nil, help: help)
     }
-    static func option(_ name: String, short: Character? = nil, _ value: String, _ help: String, default d: String? = nil, repeatable: Bool = false) -> OptionSpec {
+    /// An option that takes a value (`--model M`), optionally with a default and repeatable.
+    public static func option(_ name: String, short: Character? = nil, _ value: String, _ help: String, default d: String? = nil, repeatable: Bool = false) -> OptionSpec {
         OptionSpec(name: name, short: short, value: value, help: help, repeatable: repeatable, defaultValue: d)
     }
 }
 
-/// A subcommand: declarations plus `run`. Logic lives in the libraries; commands parse, call and print.
-protocol Command {
+/// A subcommand: declarations, `validate` and `run`. Logic lives in the libraries; commands parse, call and print.
+public protocol Command {
     static var name: String { get }
     /// One line for the command list.
     static var abstract: String { get }
@@ -30,39 +32,74 @@ protocol Command {
     static var discussion: String { get }
     static var options: [OptionSpec] { get }
     static var examples: [String] { get }
-    /// Returns the exit code.
+    /// Checks everything that can be checked without a model (value syntax and ranges, subcommand names,
+    /// required options and positionals), so usage errors come before anything is loaded, built or written.
+    /// Throws `UsageError`. The default checks nothing.
+    static func validate(_ args: ParsedArguments) throws
+    /// Returns the exit code. Runs only after `validate` passed.
     static func run(_ args: ParsedArguments) throws -> Int32
 }
 
 extension Command {
-    static var discussion: String { "" }
+    public static var discussion: String { "" }
+    public static func validate(_ args: ParsedArguments) throws {}
+
+    /// Parses, validates, runs, and maps errors to exit codes: usage mistakes 2, everything else 1, one line on
+    /// stderr. `--help` (or `-h`) anywhere prints the help and exits 0.
+    public static func execute(_ argv: [String]) -> Int32 {
+        if argv.contains("--help") || argv.contains("-h") {
+            Terminal.out(helpText(Self.self))
+            return ExitCode.ok
+        }
+        do {
+            let args = try ParsedArguments(command: Self.self, arguments: argv)
+            try validate(args)
+            return try run(args)
+        } catch let e as UsageError {
+            Terminal.note("limbic \(name): \(e.description)\nSee 'limbic \(name) --help'.")
+            return ExitCode.usage
+        } catch {
+            Terminal.note("limbic \(name): error: \(error)")
+            return ExitCode.error
+        }
+    }
 }
 
 /// Exit codes, documented in `limbic --help`.
-enum ExitCode {
-    static let ok: Int32 = 0
-    static let error: Int32 = 1
-    static let usage: Int32 = 2
-    static let paused: Int32 = 3
-    static let interrupted: Int32 = 130
+public enum ExitCode {
+    public static let ok: Int32 = 0
+    public static let error: Int32 = 1
+    public static let usage: Int32 = 2
+    public static let paused: Int32 = 3
+    public static let interrupted: Int32 = 130
 }
 
 /// A mistake on the command line: exits 2 with a pointer to `--help`.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ message: String) { description = message }
 }
 
 /// The result of parsing one command's arguments.
-struct ParsedArguments {
-    let command: String
-    private(set) var values: [String: [String]] = [:]
-    private(set) var flags: Set<String> = []
-    private(set) var positionals: [String] = []
+///
+/// `--name value`, `--name=value` and `-s value` set an option; a token that does not start with `-`, a lone `-`,
+/// a number (`-3`, `-0.5`) and everything after `--` are positionals. Unknown options, a missing value, a value
+/// given to a flag and a non-repeatable option given twice are usage errors. Options with a default that were
+/// not given read as their default.
+public struct ParsedArguments: Sendable {
+    public let command: String
+    public private(set) var values: [String: [String]] = [:]
+    public private(set) var flags: Set<String> = []
+    public private(set) var positionals: [String] = []
 
-    init(command: any Command.Type, arguments: [String]) throws {
-        self.command = command.name
-        let specs = command.options
+    /// Parses `arguments` against a command's options.
+    public init(command: any Command.Type, arguments: [String]) throws {
+        try self.init(command: command.name, options: command.options, arguments: arguments)
+    }
+
+    /// Parses `arguments` against `options` (for tests and option groups without a command).
+    public init(command: String, options specs: [OptionSpec], arguments: [String]) throws {
+        self.command = command
         func spec(_ token: String) throws -> OptionSpec {
             if token.hasPrefix("--") {
                 let n = String(token.dropFirst(2))
@@ -107,18 +144,23 @@ struct ParsedArguments {
         }
     }
 
-    func flag(_ name: String) -> Bool { flags.contains(name) }
-    func string(_ name: String) -> String? { values[name]?.last }
-    func all(_ name: String) -> [String] { values[name] ?? [] }
+    /// Whether the flag was given.
+    public func flag(_ name: String) -> Bool { flags.contains(name) }
+    /// The option's value (its default when not given), or nil.
+    public func string(_ name: String) -> String? { values[name]?.last }
+    /// Every value of a repeatable option, in order.
+    public func all(_ name: String) -> [String] { values[name] ?? [] }
 
-    func int(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
+    /// The option as a whole number, checked against `range`; nil when absent (and without a default).
+    public func int(_ name: String, in range: ClosedRange<Int>? = nil) throws -> Int? {
         guard let s = string(name) else { return nil }
         guard let v = Int(s) else { throw UsageError("--\(name) needs a whole number, got '\(s)'") }
         if let range, !range.contains(v) { throw UsageError("--\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
         return v
     }
 
-    func double(_ name: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
+    /// The option as a finite number, checked against `range`; nil when absent (and without a default).
+    public func double(_ name: String, in range: ClosedRange<Double>? = nil) throws -> Double? {
         guard let s = string(name) else { return nil }
         guard let v = Double(s), v.isFinite else { throw UsageError("--\(name) needs a number, got '\(s)'") }
         if let range, !range.contains(v) { throw UsageError("--\(name) must be in \(range.lowerBound)...\(range.upperBound), got \(v)") }
@@ -126,11 +168,11 @@ struct ParsedArguments {
     }
 
     /// Positional arguments joined by spaces, or nil when there are none.
-    var text: String? { positionals.isEmpty ? nil : positionals.joined(separator: " ") }
+    public var text: String? { positionals.isEmpty ? nil : positionals.joined(separator: " ") }
 }
 
 /// `--help` text generated from a command's declarations.
-func helpText(_ c: any Command.Type) -> String {
+public func helpText(_ c: any Command.Type) -> String {
     var s = "limbic \(c.name) — \(c.abstract)\n\nUsage: limbic \(c.name) \(c.usage)\n"
     if !c.discussion.isEmpty { s += "\n" + c.discussion + "\n" }
     let opts = c.options + [.flag("help", short: "h", "Show this help.")]

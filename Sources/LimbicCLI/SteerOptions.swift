@@ -2,54 +2,55 @@ import Engine
 import Foundation
 
 /// `--steer FILE[:STRENGTH][@LAYERS][#A-B]`, shared by logits, generate and bench.
-enum SteerOptions {
-    static let spec = OptionSpec.option("steer", "SPEC", """
+public enum SteerOptions {
+    public static let spec = OptionSpec.option("steer", "SPEC", """
         Add a control vector while running: FILE[:STRENGTH][@LAYERS][#A-B]. STRENGTH multiplies the direction \
         (default 1); with a trailing 'n' it is a fraction of the mean residual norm at each layer (0.08n). \
         @LAYERS picks layers of the file (e.g. @10-14); #A-B limits it to token positions A..B (#A- for A on).
         """, repeatable: true)
-    static let normSpec = OptionSpec.flag("steer-norm", "Norm-preserving steering: rescale each steered row to its norm before steering, so only its direction changes.")
+    public static let normSpec = OptionSpec.flag("steer-norm", "Norm-preserving steering: rescale each steered row to its norm before steering, so only its direction changes.")
 
-    struct Parsed: Equatable {
-        var path: String
-        var strength: Float = 1
-        var relative = false
-        var layers: [Int]? = nil
-        var positions: PositionSelector = .all
+    /// One `--steer` spec, read but not yet loaded.
+    public struct Parsed: Equatable, Sendable {
+        public var path: String
+        public var strength: Float = 1
+        /// The strength is a fraction of the mean residual norm at each layer (`0.08n`).
+        public var relative = false
+        /// `@LAYERS`; nil for every layer in the file.
+        public var layers: [Int]? = nil
+        public var positions: PositionSelector = .all
+
+        public init(path: String, strength: Float = 1, relative: Bool = false, layers: [Int]? = nil, positions: PositionSelector = .all) {
+            self.path = path
+            self.strength = strength
+            self.relative = relative
+            self.layers = layers
+            self.positions = positions
+        }
+    }
+
+    /// Checks the syntax of every `--steer` (the files are read in `steering`).
+    public static func validate(_ args: ParsedArguments) throws {
+        for spec in args.all("steer") { _ = try parse(spec) }
     }
 
     /// Parses one spec; suffixes are taken from the right so a path may contain ':' '@' or '#' elsewhere.
-    static func parse(_ spec: String) throws -> Parsed {
+    public static func parse(_ spec: String) throws -> Parsed {
         var rest = spec
         var p = Parsed(path: "")
         if let i = rest.lastIndex(of: "#") {
-            let r = String(rest[rest.index(after: i)...])
-            let ends = r.split(separator: "-", omittingEmptySubsequences: false)
-            guard ends.count == 2, let lo = Int(ends[0]), lo >= 0, ends[1].isEmpty || Int(ends[1]) != nil else {
-                throw UsageError("--steer \(spec): positions must be #A-B or #A- (got #\(r))")
-            }
-            let hi = ends[1].isEmpty ? Int.max : Int(ends[1])! + 1
-            guard hi > lo else { throw UsageError("--steer \(spec): empty position range #\(r)") }
-            p.positions = .range(lo..<hi)
+            p.positions = .range(try PositionRange.parse(String(rest[rest.index(after: i)...]), option: "--steer \(spec)", openEnded: true))
             rest = String(rest[..<i])
         }
         if let i = rest.lastIndex(of: "@") {
-            let r = String(rest[rest.index(after: i)...])
-            var layers: [Int] = []
-            for part in r.split(separator: ",") {
-                let ends = part.split(separator: "-").map { Int($0) }
-                guard (1...2).contains(ends.count), let lo = ends.first!, let hi = ends.last!, lo >= 0, lo <= hi else {
-                    throw UsageError("--steer \(spec): layers must look like @13 or @10-14 or @2,5 (got @\(r))")
-                }
-                layers += Array(lo...hi)
-            }
-            p.layers = layers
+            p.layers = try LayerList.layers(String(rest[rest.index(after: i)...]), option: "--steer \(spec)")
             rest = String(rest[..<i])
         }
         if let i = rest.lastIndex(of: ":") {
-            var r = String(rest[rest.index(after: i)...])
+            let written = String(rest[rest.index(after: i)...])
+            var r = written
             if r.hasSuffix("n") { p.relative = true; r.removeLast() }
-            guard let s = Float(r), s.isFinite else { throw UsageError("--steer \(spec): strength '\(r)' is not a number") }
+            guard let s = Float(r), s.isFinite else { throw UsageError("--steer \(spec): strength '\(written)' is not a number") }
             p.strength = s
             rest = String(rest[..<i])
         }
@@ -59,7 +60,7 @@ enum SteerOptions {
     }
 
     /// Loads every `--steer` and turns it into engine steering on this model.
-    static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
+    public static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
         var out: [Steering] = []
         for spec in args.all("steer") {
             let p = try parse(spec)

@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 
 /// The local model cache: finds, fetches and verifies the models of `ModelRegistry`.
 ///

@@ -1,5 +1,5 @@
 import Testing
-@testable import Engine
+@testable import ModelStore
 
 @Suite struct ModelRegistryTests {
     @Test func rowsAreConsistent() {

@@ -162,11 +162,3 @@ extension UInt32 {
         (self >> n) | (self << (32 &- n))
     }
 }
-
-extension SHA256 {
-    /// SHA-256 of the file at `path` as 64 lowercase hex characters, read in 4 MiB chunks (~330 MB/s in release);
-    /// `progress` gets the bytes hashed so far. Throws `ModelStoreError.fileSystem` when the file cannot be read.
-    public static func hexDigest(ofFile path: String, progress: (Int64) -> Void = { _ in }) throws -> String {
-        try sha256Hex(ofFile: path, progress: progress)
-    }
-}

@@ -1,26 +1,37 @@
 import Engine
 import Foundation
+import ModelStore
 
 /// Options shared by every command that runs a model.
-enum ModelOptions {
-    static let specs: [OptionSpec] = [
+public enum ModelOptions {
+    public static let specs: [OptionSpec] = [
         .option("model", short: "m", "M", "Model: a registry name (see 'limbic models list') or a .gguf path.", default: ModelRegistry.defaultName),
         .option("threads", short: "t", "N", "Threads for the mat-muls (default: all cores)."),
         .option("context", "N", "Context size in tokens (default: 4096, or the model's limit if smaller)."),
     ]
 
     /// `--model` and `--threads`, for commands that size their own contexts (bench, probe).
-    static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
+    public static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
+
+    /// `--threads` (1-256), `--context` (at least 16; the model's limit is checked once it is loaded). Checks only
+    /// the options that were given, so any command may call it.
+    public static func validate(_ args: ParsedArguments) throws {
+        _ = try threads(args)
+        if let c = try args.int("context"), c < 16 { throw UsageError("--context must be at least 16, got \(c)") }
+    }
+
+    /// `--threads N`, 1-256; nil means all cores.
+    public static func threads(_ args: ParsedArguments) throws -> Int? { try args.int("threads", in: 1...256) }
 
     /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
-    static func load(_ args: ParsedArguments) throws -> LanguageModel {
+    public static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName
         let path = try resolve(name)
         return try LanguageModel(path: path)
     }
 
     /// The path of a model, pulling it if it is a registry name not yet cached.
-    static func resolve(_ name: String) throws -> String {
+    public static func resolve(_ name: String) throws -> String {
         let store = ModelStore()
         var bar: ProgressBar? = nil   // created on the first report, so a cached model prints nothing
         defer { bar?.finish() }
@@ -30,16 +41,18 @@ enum ModelOptions {
         }
     }
 
-    static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
-        let threads = try args.int("threads", in: 1...256)
-        let capacity = try args.int("context", in: 16...model.config.contextLength)
+    /// A context of `--context` tokens (default: 4096, or the model's limit if smaller) with `--threads`.
+    public static func context(_ model: LanguageModel, _ args: ParsedArguments) throws -> InferenceContext {
+        let threads = try Self.threads(args)
+        // max(16, …): a model file claiming fewer than 16 positions must not make an empty range (a trap).
+        let capacity = try args.int("context", in: 16...max(16, model.config.contextLength))
         return model.makeContext(capacity: capacity, threads: threads)
     }
 }
 
 /// Sampling flags shared by generate and chat.
-enum SamplingOptions {
-    static let specs: [OptionSpec] = [
+public enum SamplingOptions {
+    public static let specs: [OptionSpec] = [
         .option("temp", "T", "Temperature; 0 is greedy.", default: "0.8"),
         .option("top-k", "K", "Keep the K most likely tokens; 0 disables.", default: "40"),
         .option("top-p", "P", "Keep the smallest set with probability ≥ P; 1 disables.", default: "0.95"),
@@ -49,7 +62,14 @@ enum SamplingOptions {
         .option("max-tokens", short: "n", "N", "Stop after N generated tokens.", default: "512"),
     ]
 
-    static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
+    /// Checks every sampling option's syntax and range.
+    public static func validate(_ args: ParsedArguments) throws {
+        _ = try parameters(args)
+        _ = try maxTokens(args)
+    }
+
+    /// The sampler settings; each value out of its range is a usage error that names the range.
+    public static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
         var p = SamplingParameters()
         p.temperature = Float(try args.double("temp", in: 0...100) ?? 0.8)
         p.topK = try args.int("top-k", in: 0...1_000_000) ?? 40
@@ -61,11 +81,11 @@ enum SamplingOptions {
         return p
     }
 
-    static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }
+    public static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }
 }
 
 /// Peak resident memory of this process (VmHWM), in bytes.
-func peakRSSBytes() -> Int {
+public func peakRSSBytes() -> Int {
     guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
     for line in s.split(separator: "\n") where line.hasPrefix("VmHWM:") {
         let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
@@ -75,7 +95,7 @@ func peakRSSBytes() -> Int {
 }
 
 /// A JSON string literal (escaped), for hand-written JSON output with stable key order.
-func jsonString(_ s: String) -> String {
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for u in s.unicodeScalars {
         switch u {
@@ -92,4 +112,4 @@ func jsonString(_ s: String) -> String {
 }
 
 /// A JSON number for a float (finite; NaN/inf become null).
-func jsonNumber(_ x: Double) -> String { x.isFinite ? String(format: "%.7g", x) : "null" }
+public func jsonNumber(_ x: Double) -> String { x.isFinite ? String(format: "%.7g", x) : "null" }

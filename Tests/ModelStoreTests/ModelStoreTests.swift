@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Engine
+@testable import ModelStore
 
 /// ModelStore behaviour that needs neither pip nor the network.
 @Suite struct ModelStoreTests {

@@ -4,36 +4,37 @@ import Glibc
 #endif
 
 /// Terminal facts and output streams: results to stdout, diagnostics and progress to stderr.
-enum Terminal {
-    static var stderrIsTTY: Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
-    static var stdoutIsTTY: Bool { isatty(1) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
-    static var stdinIsTTY: Bool { isatty(0) == 1 }
+public enum Terminal {
+    public static var stderrIsTTY: Bool { isatty(2) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
+    public static var stdoutIsTTY: Bool { isatty(1) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
+    public static var stdinIsTTY: Bool { isatty(0) == 1 }
 
     /// Writes to stdout without a newline and flushes (streaming text).
-    static func out(_ s: String) {
+    public static func out(_ s: String) {
         FileHandle.standardOutput.write(Data(s.utf8))
     }
 
     /// One diagnostic line on stderr.
-    static func note(_ s: String) {
+    public static func note(_ s: String) {
         FileHandle.standardError.write(Data((s + "\n").utf8))
     }
 
     /// Dim text on a TTY (for timings and hints), plain otherwise.
-    static func dim(_ s: String, tty: Bool = stderrIsTTY) -> String { tty ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
+    public static func dim(_ s: String, tty: Bool = stderrIsTTY) -> String { tty ? "\u{1B}[2m\(s)\u{1B}[0m" : s }
 
     /// Reads all of stdin as text.
-    static func readStdin() -> String {
+    public static func readStdin() -> String {
         String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
     }
 }
 
 /// Ctrl-C handling: the first SIGINT sets a flag that long work polls (a reply stops, the session stays).
 /// Installed without SA_RESTART, so a blocked read returns and the prompt can show `^C`.
-enum Interrupt {
+public enum Interrupt {
     nonisolated(unsafe) private static var flag: sig_atomic_t = 0
 
-    static func install() {
+    /// Installs the SIGINT handler (once per process is enough).
+    public static func install() {
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { _ in Interrupt.flag = 1 }
         sigemptyset(&action.sa_mask)
@@ -41,18 +42,23 @@ enum Interrupt {
         sigaction(SIGINT, &action, nil)
     }
 
-    static var isSet: Bool { flag != 0 }
-    static func clear() { flag = 0 }
+    /// True once Ctrl-C was pressed since the last `clear()`.
+    public static var isSet: Bool { flag != 0 }
+    public static func clear() { flag = 0 }
 }
 
 /// Reads stdin line by line straight from file descriptor 0, so a Ctrl-C during the read (EINTR, since the handler
 /// is installed without SA_RESTART) is seen as such rather than as end of input.
-final class LineReader {
-    enum Result { case line(String), interrupted, end }
+public final class LineReader {
+    /// A line (without its newline), a Ctrl-C during the read, or the end of input.
+    public enum Result { case line(String), interrupted, end }
     private var buffer: [UInt8] = []
     private var atEnd = false
 
-    func next() -> Result {
+    public init() {}
+
+    /// The next line; a last line without a newline is returned before `.end`.
+    public func next() -> Result {
         while true {
             if let nl = buffer.firstIndex(of: 10) {
                 let line = Array(buffer[..<nl])
@@ -76,7 +82,7 @@ final class LineReader {
 
 extension Terminal {
     /// Columns of the terminal on stdout (80 when unknown).
-    static var columns: Int {
+    public static var columns: Int {
         var w = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &w) == 0, w.ws_col > 0 { return Int(w.ws_col) }
         if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c), n > 0 { return n }

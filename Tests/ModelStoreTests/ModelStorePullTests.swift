@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Engine
+@testable import ModelStore
 
 /// End-to-end pulls through real pip and python, from tiny wheels built by the test (`--no-index --find-links`):
 /// no network, and a temporary `home` each.

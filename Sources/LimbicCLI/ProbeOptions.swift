@@ -1,0 +1,100 @@
+import Affect
+import Engine
+import Foundation
+import ModelStore
+
+/// Finding, building and caching the probe set of a model (shared by `probe` and the chat monitor).
+public enum ProbeOptions {
+    public static let specs: [OptionSpec] = [
+        .option("emotions", "DIR", "Emotion dataset folder (default: prompts/emotions of this checkout, or $LIMBIC_PROMPTS/emotions)."),
+        .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
+        .option("probe", "FILE", "Use this probe set file instead of the cached one."),
+    ]
+
+    /// Where probe sets and self-report baselines are cached: `$LIMBIC_HOME/probes`.
+    public static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
+
+    /// `--emotions DIR`, else `prompts/emotions` found beside the checkout or executable.
+    public static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
+        if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
+        guard let dir = EmotionDataset.locateDefault() else {
+            throw AffectError.datasetMissing("prompts/emotions (looked in $LIMBIC_PROMPTS, the current folder and beside the executable)")
+        }
+        return try EmotionDataset(directory: dir)
+    }
+
+    /// The emotion-word list beside the dataset (for the lexical control), when there is one.
+    public static func lexicon(for dataset: EmotionDataset) -> EmotionLexicon? {
+        let path = URL(fileURLWithPath: dataset.directory).deletingLastPathComponent().appendingPathComponent("emotion-words.txt").path
+        return try? EmotionLexicon(path: path)
+    }
+
+    /// `--method recipe|mean-diff`.
+    public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
+        let name = args.string("method") ?? "recipe"
+        guard let m = ExtractionMethod(rawValue: name) else { throw UsageError("--method must be recipe or mean-diff, got '\(name)'") }
+        return m
+    }
+
+    /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method,
+    /// built now (with a progress bar) when missing or when `rebuild`.
+    public static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
+        if let path = args.string("probe") { return (try ProbeSet(path: path), path) }
+        let ds = try dataset(args)
+        let method = try method(args)
+        let store = ModelStore()
+        let sha = try store.sha256(ofModelAt: model.path)
+        let path = cache.path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
+        if !rebuild, FileManager.default.fileExists(atPath: path), let set = try? ProbeSet(path: path),
+           set.modelSHA256 == sha, set.datasetHash == ds.hash {
+            return (set, path)
+        }
+        let threads = try ModelOptions.threads(args)
+        let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
+        let start = Date()
+        let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
+                                         modelSHA256: sha, threads: threads) { stage in
+            switch stage {
+            case .reading(let done, _): bar.update(Int64(done))
+            case .fitting(let layer, let total): bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
+            }
+        }
+        bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
+        try set.write(to: path)
+        return (set, path)
+    }
+}
+
+/// The subcommands of `limbic probe`, read with the options each one requires, so that a missing `--out` or
+/// `--name` is a usage error before the model is loaded or a probe set is built.
+public enum ProbeSubcommand: String, CaseIterable, Sendable {
+    case extract, validate, show, classify, export, `import`, causal
+
+    /// The subcommand named by the first positional, after checking its required options and values:
+    /// export needs `--llama-cpp EMOTION` and `--out FILE`; import needs `--name NAME` and one FILE; `--layer` is a
+    /// layer number; causal's `--strength` is within -100...100.
+    public static func parse(_ args: ParsedArguments) throws -> ProbeSubcommand {
+        let names = allCases.map(\.rawValue).joined(separator: ", ")
+        guard let name = args.positionals.first else { throw UsageError("choose a subcommand: \(names)") }
+        guard let sub = ProbeSubcommand(rawValue: name) else { throw UsageError("unknown subcommand '\(name)' (\(names))") }
+        _ = try args.int("layer", in: 0...LayerList.maxLayer)
+        switch sub {
+        case .export:
+            guard args.string("llama-cpp") != nil else { throw UsageError("export needs --llama-cpp EMOTION") }
+            guard args.string("out") != nil else { throw UsageError("export needs --out FILE") }
+        case .import:
+            guard args.positionals.count == 2 else { throw UsageError("usage: limbic probe import --name NAME FILE") }
+            guard args.string("name") != nil else { throw UsageError("import needs --name NAME for the emotion") }
+        case .causal:
+            _ = try strength(args)
+        case .extract, .validate, .show, .classify:
+            break
+        }
+        return sub
+    }
+
+    /// causal's `--strength`: a fraction of the mean residual norm, within -100...100 (default 0.5).
+    public static func strength(_ args: ParsedArguments) throws -> Float {
+        Float(try args.double("strength", in: -100...100) ?? 0.5)
+    }
+}
