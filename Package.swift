@@ -24,15 +24,19 @@ let package = Package(
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
         .target(name: "LimbicCLI", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
-        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
+        // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
+        // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
+        .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports"]),
+        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
         .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
-        .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "GGUF", "Fuzzing"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "SessionLog", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.

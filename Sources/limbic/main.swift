@@ -5,6 +5,9 @@ import LimbicCLI
 let commands: [any Command.Type] = [
     ChatCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, ReportCommand.self, BenchCommand.self, ModelsCommand.self,
 ]
+/// Commands for developers, left out of `limbic --help`.
+let hiddenCommands: [any Command.Type] = [FuzzCommand.self]
+nonisolated(unsafe) let allCommands = commands + hiddenCommands
 
 @MainActor func topLevelHelp() -> String {
     var s = "limbic — a local language model with an emotion monitor\n\nUsage: limbic COMMAND [options]\n\nCommands:\n"
@@ -31,7 +34,7 @@ let commands: [any Command.Type] = [
         return argv.isEmpty ? ExitCode.usage : ExitCode.ok
     }
     argv.removeFirst()
-    guard let command = commands.first(where: { $0.name == name }) else {
+    guard let command = allCommands.first(where: { $0.name == name }) else {
         Terminal.note("limbic: unknown command '\(name)' (commands: \(commands.map { $0.name }.joined(separator: ", "))); see 'limbic --help'")
         return ExitCode.usage
     }

@@ -1,8 +1,8 @@
 import Engine
 import GGUF
 
-/// A tiny random transformer written as a GGUF image in memory: F32 weights, 3 layers, hidden 32, 4 query heads
-/// over 2 KV heads of 8, vocabulary 40. Enough to exercise every code path of the forward pass in a debug build.
+/// A tiny random transformer written as a GGUF image in memory (the fuzzer's seed models, and the unit tests'):
+/// F32 weights, 3 layers, hidden 32, 4 query heads over 2 KV heads of 8, vocabulary 40. Enough to exercise every code path of the forward pass in a debug build.
 /// `chatModel()` adds a byte-level tokenizer (256 byte tokens and the ChatML markers) and a ChatML template.
 public enum TinyModel {
     public static let vocab = 40, hidden = 32, heads = 4, kvHeads = 2, headDim = 8, ffn = 64, layers = 3, context = 128
@@ -77,14 +77,5 @@ public enum TinyModel {
         add("output_norm.weight", [hidden], ones: true)
         if !tiedOutput { add("output.weight", [hidden, vocab]) }
         return w.serialize()
-    }
-}
-
-/// Keeps every captured row.
-public final class Rows: ActivationSink {
-    public var rows: [HookSite: [Int: [Float]]] = [:]
-    public init() {}
-    public func receive(site: HookSite, position: Int, row: UnsafeBufferPointer<Float>) {
-        rows[site, default: [:]][position] = Array(row)
     }
 }
