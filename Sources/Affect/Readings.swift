@@ -74,16 +74,21 @@ public final class ReadingRecorder: ActivationSink {
         Array(projections[(position * emotionCount)..<((position + 1) * emotionCount)])
     }
 
+    /// Positions this recorder has room for (the context's capacity when made for it).
+    public var capacity: Int { projections.count / max(emotionCount, 1) }
+
     /// Each position's readings as z against neutral text (per token, for live displays and token-level studies).
+    /// Positions past the recorder's capacity are left out.
     public func perTokenZ(_ span: Range<Int>) -> [[Float]] {
-        span.map { probe.zScores(projection(at: $0)) }
+        span.clamped(to: 0..<capacity).map { probe.zScores(projection(at: $0)) }
     }
 
-    /// Readings over `span` (absolute positions); an empty span reads as zeros.
+    /// Readings over `span` (absolute positions, clamped to the recorder's capacity); an empty span reads as zeros.
     public func readings(_ span: Range<Int>) -> Readings {
+        let span = span.clamped(to: 0..<capacity)
         var mean = [Float](repeating: 0, count: emotionCount)
         for p in span { for e in 0..<emotionCount { mean[e] += projections[p * emotionCount + e] / Float(span.count) } }
-        let before = span.lowerBound > 0 ? projection(at: span.lowerBound - 1) : [Float](repeating: 0, count: emotionCount)
+        let before = span.lowerBound > 0 && span.lowerBound <= capacity ? projection(at: span.lowerBound - 1) : [Float](repeating: 0, count: emotionCount)
         return Readings(layer: layer, emotions: probes.emotions, tokens: span.count, meanRaw: mean, meanZ: probe.zScores(mean),
                         lastBeforeRaw: before, lastBeforeZ: probe.zScores(before))
     }

@@ -7,10 +7,15 @@ public struct ChatTurn: Sendable {
     public var user: String
     public var reply: String
     public var result: GenerationResult
-    /// Absolute token positions evaluated for this turn's prompt (the user's message and the template around it).
+    /// Absolute token positions of this turn's prompt: the user's message and the template around it, up to where
+    /// the reply starts.
     public var promptPositions: Range<Int>
-    /// Absolute token positions of the assistant's reply in the context, for readers of captured activations.
+    /// Absolute token positions of the assistant's reply that were evaluated into the context, for readers of
+    /// captured activations. A reply cut off by a full context has one token more than this span: the last one
+    /// was sampled but had no position left.
     public var replyPositions: Range<Int>
+    /// Older messages dropped from the model's view before this turn to make room (0 almost always).
+    public var droppedMessages = 0
 }
 
 /// A conversation with a model: its messages and the sequence (KV cache) that holds them. It only talks to the
@@ -58,24 +63,44 @@ public final class ChatSession {
         messages.append(ChatMessage(role: "system", content: text))
     }
 
+    /// Positions a reply is guaranteed before a turn starts: when the prompt would leave less, the oldest
+    /// exchanges are dropped first (as llama-cli does when its context fills).
+    public var replyRoom: Int { min(maxTokens, max(16, context.capacity / 4)) }
+
     /// Sends a user message and streams the reply through `onText`; records both. A cancelled reply is kept as
-    /// far as it got.
+    /// far as it got, and so is a reply cut off by a full context (`stopReason == .contextFull`).
+    ///
+    /// When the conversation no longer leaves `replyRoom` positions, the oldest exchanges after the system prompt
+    /// are dropped from the model's view (the caller's log keeps them) and the rest is evaluated again from where it
+    /// first differs. Readings stay right: every position is read as it is evaluated, by absolute position, so the
+    /// re-evaluated turns simply overwrite what was read there before, and this turn's spans are where its tokens
+    /// are now. Throws `contextFull` only when the system prompt and this message alone do not fit.
     public func reply(to user: String, isCancelled: @escaping () -> Bool = { false },
                       onText: (String) -> Void = { _ in }) throws -> ChatTurn {
-        let ids = encoder.encode(renderedMessages + [ChatMessage(role: "user", content: user)])
+        let message = ChatMessage(role: "user", content: user)
+        var ids = encoder.encode(renderedMessages + [message])
+        var dropped = 0
+        while ids.count + replyRoom > context.capacity, let end = messages.firstIndex(where: { $0.role == "assistant" }) {
+            messages.removeSubrange(...end)
+            dropped += end + 1
+            ids = encoder.encode(renderedMessages + [message])
+        }
         guard ids.count < context.capacity else {
             throw EngineError.contextFull(needed: ids.count + 1, capacity: context.capacity)
         }
+        // Where this turn's own tokens start: after everything the conversation so far renders to.
+        let turnStart = commonPrefixLength(encoder.encode(renderedMessages, addGenerationPrompt: false), ids)
         let remaining = context.reusePrefix(of: ids)
         var generator = Generator(parameters: sampling, maxTokens: maxTokens)
         generator.isCancelled = isCancelled
-        let promptStart = context.position
-        let start = promptStart + remaining.count
+        let start = context.position + remaining.count
         let result = try generator.run(in: context, tokenizer: model.tokenizer, prompt: remaining, onText: onText)
-        messages.append(ChatMessage(role: "user", content: user))
+        messages.append(message)
         messages.append(ChatMessage(role: "assistant", content: result.text))
-        let turn = ChatTurn(index: turnCount, user: user, reply: result.text, result: result,
-                            promptPositions: promptStart..<start, replyPositions: start..<(start + result.tokens.count))
+        var turn = ChatTurn(index: turnCount, user: user, reply: result.text, result: result,
+                            promptPositions: min(turnStart, start)..<start,
+                            replyPositions: start..<min(start + result.tokens.count, context.position))
+        turn.droppedMessages = dropped
         turnCount += 1
         return turn
     }

@@ -7,7 +7,8 @@ public enum StopReason: String, Sendable {
     case endOfGeneration = "eos"
     case maxTokens = "max_tokens"
     case cancelled
-    case contextFull = "context_full"
+    /// The context filled up: the last sampled token was emitted but not evaluated (there is no position left).
+    case contextFull = "context"
 }
 
 /// What one generation produced, with timings.

@@ -18,6 +18,10 @@ public struct Mutator {
 
     public mutating func int(_ n: Int) -> Int { n <= 0 ? 0 : Int(rng.next() % UInt64(n)) }
 
+    /// A position in a buffer of `n` bytes, half the time in its first 4 KiB: headers (counts, lengths, types,
+    /// offsets) are where readers go wrong, and in a model file they are a sliver of the bytes.
+    mutating func position(_ n: Int) -> Int { int(2) == 0 ? int(min(n, 4096)) : int(n) }
+
     /// One to four mutations of `input` (which must not be empty), sometimes spliced with `other`.
     public mutating func mutate(_ input: [UInt8], other: [UInt8]? = nil) -> [UInt8] {
         var b = input
@@ -29,20 +33,20 @@ public struct Mutator {
         if b.isEmpty { b = [UInt8(truncatingIfNeeded: rng.next())]; return }
         switch int(10) {
         case 0:   // flip a bit
-            let i = int(b.count)
+            let i = position(b.count)
             b[i] ^= 1 << UInt8(int(8))
         case 1:   // a random byte
-            b[int(b.count)] = UInt8(truncatingIfNeeded: rng.next())
+            b[position(b.count)] = UInt8(truncatingIfNeeded: rng.next())
         case 2, 3:   // an interesting integer, 1, 2, 4 or 8 bytes little-endian
             let width = [1, 2, 4, 8][int(4)]
             guard b.count >= width else { return }
             let v = Self.interesting64[int(Self.interesting64.count)]
-            let at = int(b.count - width + 1)
+            let at = position(b.count - width + 1)
             for k in 0..<width { b[at + k] = UInt8(truncatingIfNeeded: v >> (8 * UInt64(k))) }
         case 4:   // an interesting float
             guard b.count >= 4 else { return }
             let bits = Self.interestingFloats[int(Self.interestingFloats.count)].bitPattern
-            let at = int(b.count - 3)
+            let at = position(b.count - 3)
             for k in 0..<4 { b[at + k] = UInt8(truncatingIfNeeded: bits >> (8 * UInt32(k))) }
         case 5:   // truncate
             b.removeLast(1 + int(b.count))

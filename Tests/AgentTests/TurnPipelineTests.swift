@@ -47,6 +47,16 @@ struct TurnPipelineTests {
         return p
     }
 
+    /// A session log at `path` with its `session` event written.
+    func logWriter(_ path: String) throws -> SessionLogWriter {
+        let log = try SessionLogWriter(path: path)
+        try log.write(.session(SessionInfo(model: "tiny", modelSHA256: "tiny", architecture: "llama",
+                                           probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
+                                           selfReport: .init(style: "rating", every: 2, baselineSamples: 0),
+                                           settings: .init(context: 1024, threads: 1))))
+        return log
+    }
+
     @Test func eachTurnReturnsItsReadingsAndTheSelfReportWhenDue() throws {
         let policy = ScriptedPolicy([:])
         let p = try pipeline(policy: policy)
@@ -88,11 +98,7 @@ struct TurnPipelineTests {
     @Test func pauseAndAbortStopTheSessionAndEveryActionIsLogged() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID()).jsonl").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let log = try SessionLogWriter(path: path)
-        try log.write(.session(SessionInfo(model: "tiny", modelSHA256: "tiny", architecture: "llama",
-                                           probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
-                                           selfReport: .init(style: "rating", every: 2, baselineSamples: 0),
-                                           settings: .init(context: 1024, threads: 1))))
+        let log = try logWriter(path)
         let p = try pipeline(policy: ScriptedPolicy([0: [.log("noted"), .pause("check this")], 1: [.abort("enough")]]), log: log)
         let a = try p.run("Hello")
         #expect(a.stop == .pause("check this"))
@@ -110,5 +116,37 @@ struct TurnPipelineTests {
     @Test func steeringAnUnknownEmotionIsAClearError() throws {
         let p = try pipeline(policy: ScriptedPolicy([0: [.steer(emotion: "angry", strength: 1, layers: nil, turns: 1)]]))
         #expect { _ = try p.run("Hello") } throws: { "\($0)".contains("no emotion 'angry' in the probe set (it has calm, sad)") }
+    }
+
+    @Test func aFullContextNeverCrashesNorLosesATurn() throws {
+        // 96 positions: a few turns fill it, replies run into its end, and older exchanges must be dropped.
+        let model = try TinyModel.chatModel()
+        let ctx = model.makeContext(capacity: 96)
+        let session = try ChatSession(model: model, context: ctx, system: "Be brief.", sampling: .greedy, maxTokens: 40)
+        let template = SelfReportTemplate(style: "rating", question: "How {emotion}?", answer: "{Emotion}:", choices: (0...9).map(String.init))
+        let monitor = Monitor(model: model, probes: probes(), chat: try model.chatTemplate(), template: template, capacity: 96)
+        monitor.attach(to: ctx)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("full-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try logWriter(path)
+        let p = TurnPipeline(session: session, monitor: monitor, log: log)
+        p.selfReportEvery = 3   // the question on a fork may not fit: that is logged, not fatal
+        var stops: [StopReason] = [], dropped = 0
+        for i in 0..<20 {
+            let o = try p.run("Message number \(i), tell me more.")
+            #expect(o.turn.replyPositions.upperBound <= ctx.capacity && o.turn.promptPositions.upperBound <= ctx.capacity)
+            #expect(o.monitoring?.reply.tokens == o.turn.replyPositions.count)
+            #expect(o.turn.result.tokens.count - o.turn.replyPositions.count == (o.turn.result.stopReason == .contextFull ? 1 : 0))
+            stops.append(o.turn.result.stopReason)
+            dropped += o.turn.droppedMessages
+        }
+        p.end(reason: "end of script")
+        #expect(stops.contains(.contextFull), "no reply reached the end of the context: \(stops)")
+        #expect(dropped > 0)
+        #expect(session.renderedMessages.first?.role == "system")   // the system prompt is never dropped
+        let events = try SessionLogReader.read(path: path).events
+        let turns = events.compactMap { e -> TurnEvent? in if case .turn(let t) = e, t.role == "assistant" { return t } else { return nil } }
+        #expect(turns.count == 20)
+        #expect(turns.contains { $0.stop == "context" })
     }
 }

@@ -38,3 +38,32 @@ struct MonitorChatTests {
         #expect(((report["spearman"] as? [String: Any])?["calm"] as? [String: Any])?["n"] as? Int == 3)
     }
 }
+
+/// A context far too small for the conversation: replies run into its end, older exchanges are dropped, and the
+/// monitored chat neither crashes nor loses a turn.
+@Suite(.serialized, .tags(.model))
+struct FullContextTests {
+    @Test func twentyTurnsInA256TokenContext() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-full-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/long.txt", log = dir + "/session.jsonl"
+        let turns = (1...20).map { "Tell me a long story about a lighthouse keeper, part \($0), with many details." }
+        try (turns.joined(separator: "\n") + "\n").write(toFile: script, atomically: true, encoding: .utf8)
+        let o = try Limbic.run(["chat", "--context", "256", "--script", script, "--log", log, "--temp", "0", "--max-tokens", "250",
+                                "--selfreport-every", "5", "--threads", "2"])
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(o.stderr.contains("oldest exchanges are dropped"), "\(o.stderr)")
+        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let replies = events.filter { $0["event"] as? String == "turn" && $0["role"] as? String == "assistant" }
+        #expect(replies.count == 20)
+        #expect(replies.contains { $0["stop"] as? String == "context" }, "no reply reached the end of the context")
+        for r in replies {
+            let positions = r["positions"] as? [Int] ?? []
+            #expect(positions.count == 2 && positions[1] <= 256)
+        }
+        #expect(events.last?["event"] as? String == "end")
+    }
+}

@@ -83,6 +83,7 @@ enum ChatCommand: Command {
         var endReason = "error"   // until the loop ends normally
         defer { pipeline.end(reason: endReason) }
         var last: TurnOutcome? = nil
+        var toldAboutDropping = false
         while true {
             let next: String?
             if script != nil {
@@ -102,7 +103,16 @@ enum ChatCommand: Command {
                 let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
                 last = outcome
                 Terminal.out("\n")
-                if outcome.turn.result.stopReason == .cancelled { Terminal.note(Terminal.dim("(stopped)")) }
+                switch outcome.turn.result.stopReason {
+                case .cancelled: Terminal.note(Terminal.dim("(stopped)"))
+                case .maxTokens: Terminal.note(Terminal.dim("(cut at --max-tokens \(session.maxTokens))"))
+                case .contextFull: Terminal.note(Terminal.dim("(the reply filled the \(ctx.capacity)-token context and was cut off)"))
+                case .endOfGeneration: break
+                }
+                if outcome.turn.droppedMessages > 0, !toldAboutDropping {
+                    Terminal.note(Terminal.dim("(the context is full: the oldest exchanges are dropped from the model's view to make room, as llama-cli does; the session log keeps everything)"))
+                    toldAboutDropping = true
+                }
                 if let m = outcome.monitoring { Terminal.out(panel.render(m) + "\n") }
                 if let e = outcome.selfReportError { Terminal.note("limbic chat: \(e)") }
                 for a in outcome.actions { Terminal.note("limbic chat: guard '\(a.guardName)': \(a.action.name) \(a.action.detail)") }
