@@ -41,7 +41,9 @@ enum FuzzCommand: Command {
         let only = try args.int("case", in: 0...100_000_000)
         let seed = UInt64(args.string("seed") ?? "1") ?? 1
         let chosen = args.all("format").isEmpty ? formats : args.all("format")
-        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-fuzz-\(getpid())").path
+        // Memory-backed when there is one: two small files are written per case.
+        let tmp = FileManager.default.isWritableFile(atPath: "/dev/shm") ? "/dev/shm" : FileManager.default.temporaryDirectory.path
+        let scratch = tmp + "/limbic-fuzz-\(getpid())"
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let reproducer = scratch + "/current.bin"
         Terminal.note("limbic fuzz: seed \(seed); the input of the case running is kept in \(reproducer)")
