@@ -3,6 +3,8 @@ import GGUF
 /// Errors of the engine: unsupported or inconsistent models, and inputs that do not fit.
 public enum EngineError: Error, CustomStringConvertible {
     case unsupportedArchitecture(String)
+    /// A registry model whose architecture Limbic cannot run (refused before it is downloaded).
+    case cannotRun(model: String, architecture: String)
     case badConfig(String)
     case unsupportedTensorType(tensor: String, type: GGMLType)
     case badTensorShape(tensor: String, dims: [Int], expected: [Int])
@@ -15,6 +17,8 @@ public enum EngineError: Error, CustomStringConvertible {
         switch self {
         case .unsupportedArchitecture(let a):
             return "architecture '\(a)' is not supported (supported: \(Architectures.names.joined(separator: ", ")))"
+        case let .cannotRun(model, architecture):
+            return "\(model) is a \(architecture) model, which Limbic cannot run yet (it runs \(Architectures.names.joined(separator: ", "))); 'limbic models info \(model)' describes it without downloading"
         case .badConfig(let s):
             return "inconsistent model: \(s)"
         case .unsupportedTensorType(let t, let type):

@@ -23,9 +23,13 @@ public enum ModelOptions {
     /// `--threads N`, 1-256; nil means all cores.
     public static func threads(_ args: ParsedArguments) throws -> Int? { try args.int("threads", in: 1...256) }
 
-    /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it.
+    /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it. A registry
+    /// model of an architecture Limbic cannot run is refused before anything is downloaded.
     public static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName
+        if let spec = ModelRegistry.spec(named: name), !Architectures.names.contains(spec.architecture) {
+            throw EngineError.cannotRun(model: name, architecture: spec.architecture)
+        }
         let path = try resolve(name)
         return try LanguageModel(path: path)
     }
@@ -53,11 +57,11 @@ public enum ModelOptions {
 /// Sampling flags shared by generate and chat.
 public enum SamplingOptions {
     public static let specs: [OptionSpec] = [
-        .option("temp", "T", "Temperature; 0 is greedy.", default: "0.8"),
-        .option("top-k", "K", "Keep the K most likely tokens; 0 disables.", default: "40"),
-        .option("top-p", "P", "Keep the smallest set with probability ≥ P; 1 disables.", default: "0.95"),
-        .option("min-p", "P", "Drop tokens below P × the top probability; 0 disables.", default: "0.05"),
-        .option("repeat-penalty", "R", "Penalise tokens seen in the last 64; 1 disables.", default: "1.0"),
+        .option("temp", "T", "Temperature; 0 is greedy. Default: the model's (see 'limbic models info'; 0.8 for a file of your own)."),
+        .option("top-k", "K", "Keep the K most likely tokens; 0 disables. Default: the model's (40)."),
+        .option("top-p", "P", "Keep the smallest set with probability ≥ P; 1 disables. Default: the model's (0.95)."),
+        .option("min-p", "P", "Drop tokens below P × the top probability; 0 disables. Default: the model's (0.05)."),
+        .option("repeat-penalty", "R", "Penalise tokens seen in the last 64; 1 disables. Default: the model's (1.1)."),
         .option("seed", "S", "Random seed (same seed, same text).", default: "0"),
         .option("max-tokens", short: "n", "N", "Stop after N generated tokens.", default: "512"),
     ]
@@ -68,17 +72,23 @@ public enum SamplingOptions {
         _ = try maxTokens(args)
     }
 
-    /// The sampler settings; each value out of its range is a usage error that names the range.
-    public static func parameters(_ args: ParsedArguments) throws -> SamplingParameters {
+    /// The sampler settings: each option given, else the model's recommendation (`defaults`); each value out of
+    /// its range is a usage error that names the range.
+    public static func parameters(_ args: ParsedArguments, defaults d: RecommendedSampling = .generic) throws -> SamplingParameters {
         var p = SamplingParameters()
-        p.temperature = Float(try args.double("temp", in: 0...100) ?? 0.8)
-        p.topK = try args.int("top-k", in: 0...1_000_000) ?? 40
-        p.topP = Float(try args.double("top-p", in: 0...1) ?? 0.95)
-        p.minP = Float(try args.double("min-p", in: 0...1) ?? 0.05)
-        p.repetitionPenalty = Float(try args.double("repeat-penalty", in: 0.01...100) ?? 1)
+        p.temperature = Float(try args.double("temp", in: 0...100) ?? d.temperature)
+        p.topK = try args.int("top-k", in: 0...1_000_000) ?? d.topK
+        p.topP = Float(try args.double("top-p", in: 0...1) ?? d.topP)
+        p.minP = Float(try args.double("min-p", in: 0...1) ?? d.minP)
+        p.repetitionPenalty = Float(try args.double("repeat-penalty", in: 0.01...100) ?? d.repeatPenalty)
         guard let seed = UInt64(args.string("seed") ?? "0") else { throw UsageError("--seed needs a non-negative whole number") }
         p.seed = seed
         return p
+    }
+
+    /// `parameters` with the recommendation for the model file at `path` (a registry model's, else generic).
+    public static func parameters(_ args: ParsedArguments, modelPath path: String) throws -> SamplingParameters {
+        try parameters(args, defaults: ModelRegistry.spec(forFile: path)?.sampling ?? .generic)
     }
 
     public static func maxTokens(_ args: ParsedArguments) throws -> Int { try args.int("max-tokens", in: 1...1_000_000) ?? 512 }

@@ -105,3 +105,31 @@ struct CLITests {
         #expect(try Limbic.run(seeded).stdout == Limbic.run(seeded).stdout)
     }
 }
+
+/// Registry facts come from the registry: nothing is downloaded to describe a model or to refuse one.
+struct RegistryWithoutDownloadTests {
+    /// An empty home and a python that fails at once: any attempt to fetch would fail the command.
+    func noFetching() throws -> [String: String] {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-empty-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        return ["LIMBIC_HOME": home, "LIMBIC_PYTHON": "/bin/false"]
+    }
+
+    @Test func infoOfAnUncachedModelReadsTheRegistry() throws {
+        let env = try noFetching()
+        let o = try Limbic.run(["models", "info", "qwen2.5-coder-1.5b-instruct"], environment: env)
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(o.stdout.contains("sha256         cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"))
+        #expect(o.stdout.contains("temperature 0.7, top-k 20, top-p 0.8"))
+        #expect(o.stdout.contains("cached         no"))
+        #expect(!FileManager.default.fileExists(atPath: env["LIMBIC_HOME"]! + "/models"))
+    }
+
+    @Test func anUnsupportedArchitectureIsRefusedBeforeAnyDownload() throws {
+        let env = try noFetching()
+        let o = try Limbic.run(["chat", "--model", "gemma-3-270m", "--no-monitor"], input: "", environment: env)
+        #expect(o.status == 1)
+        #expect(o.stderr.contains("gemma-3-270m is a gemma3 model, which Limbic cannot run yet"), "\(o.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: env["LIMBIC_HOME"]! + "/downloads"))
+    }
+}

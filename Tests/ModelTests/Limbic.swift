@@ -25,14 +25,15 @@ enum Limbic {
         var stderr: String
     }
 
-    /// Runs `limbic ARGS` with `input` on stdin.
-    static func run(_ args: [String], input: String? = nil) throws -> Output {
+    /// Runs `limbic ARGS` with `input` on stdin, with `environment` added to this process's.
+    static func run(_ args: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestFailure("no release binary at \(binary): run 'swift build -c release --product limbic' first (the README's test command does)")
         }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err

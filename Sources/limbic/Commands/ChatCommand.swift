@@ -56,7 +56,6 @@ enum ChatCommand: Command {
             }
             system = s.trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        let sampling = try SamplingOptions.parameters(args)
         let maxTokens = try SamplingOptions.maxTokens(args)
         var script: [String]? = nil
         if let path = args.string("script") {
@@ -64,6 +63,7 @@ enum ChatCommand: Command {
             script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         let model = try ModelOptions.load(args)
+        let sampling = try SamplingOptions.parameters(args, modelPath: model.path)
         let ctx = try ModelOptions.context(model, args)
         let session = try ChatSession(model: model, context: ctx, system: system, sampling: sampling, maxTokens: maxTokens)
         let interactive = script == nil && Terminal.stdinIsTTY

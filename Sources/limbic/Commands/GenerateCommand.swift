@@ -29,9 +29,9 @@ enum GenerateCommand: Command {
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let prompt = args.string("prompt") ?? args.text ?? Terminal.readStdin()
-        let params = try SamplingOptions.parameters(args)
         let maxTokens = try SamplingOptions.maxTokens(args)
         let model = try ModelOptions.load(args)
+        let params = try SamplingOptions.parameters(args, modelPath: model.path)
         let ctx = try ModelOptions.context(model, args)
         ctx.hooks.steering = try SteerOptions.steering(args, model: model)
         let text = args.flag("chat")

@@ -51,9 +51,34 @@ enum ModelsCommand: Command {
         case "pull":
             Terminal.out(try ModelOptions.resolve(p[1]) + "\n")
         default:   // "info"; validate has checked the names and counts
-            try info(ModelOptions.resolve(p[1]))
+            let store = ModelStore()
+            if let spec = ModelRegistry.spec(named: p[1]) {
+                registryInfo(spec, store: store)
+                guard store.isInstalled(spec) else { break }
+                Terminal.out("\n")
+                try info(store.modelPath(spec))
+            } else {
+                try info(ModelOptions.resolve(p[1]))
+            }
         }
         return ExitCode.ok
+    }
+
+    /// What the registry knows, without downloading anything.
+    static func registryInfo(_ spec: ModelSpec, store: ModelStore) {
+        let s = spec.sampling
+        let runs = Architectures.names.contains(spec.architecture) ? "yes" : "no — Limbic runs \(Architectures.names.joined(separator: ", "))"
+        let lines: [(String, String)] = [
+            ("name", spec.name + (spec.name == ModelRegistry.defaultName ? " (default)" : "")), ("summary", spec.summary),
+            ("architecture", spec.architecture), ("supported", runs),
+            ("size", String(format: "%.1f MiB", Double(spec.byteCount) / 1048576)), ("sha256", spec.sha256),
+            ("packages", spec.parts.count == 1 ? spec.parts[0].requirement : "\(spec.parts[0].requirement) … \(spec.parts.last!.requirement) (\(spec.parts.count) wheels)"),
+            ("sampling", String(format: "temperature %g, top-k %d, top-p %g, min-p %g, repeat penalty %g", s.temperature, s.topK, s.topP, s.minP, s.repeatPenalty)),
+            ("sampling from", s.source),
+            ("cached", store.isInstalled(spec) ? store.modelPath(spec) : "no: 'limbic models pull \(spec.name)' fetches it"),
+        ]
+        let width = lines.map(\.0.count).max() ?? 0
+        for (k, v) in lines { Terminal.out(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n") }
     }
 
     static func info(_ path: String) throws {
