@@ -10,8 +10,14 @@ import Testing
     }
 
     @Test func defaultsAndValues() throws {
+        // No option: the generic recommendation (a file of the user's own).
         let d = try parameters([])
-        #expect(d.temperature == 0.8 && d.topK == 40 && d.topP == 0.95 && d.minP == 0.05 && d.repetitionPenalty == 1 && d.seed == 0)
+        #expect(d.temperature == 0.8 && d.topK == 40 && d.topP == 0.95 && d.minP == 0.05 && abs(d.repetitionPenalty - 1.1) < 1e-6 && d.seed == 0)
+        // A registry model's own recommendation, found from its cached file name; options still override it.
+        let smol = try SamplingOptions.parameters(try parse(SamplingOptions.specs, ["--top-k", "7"]),
+                                                  modelPath: "/cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
+        #expect(abs(smol.temperature - 0.2) < 1e-6 && abs(smol.topP - 0.9) < 1e-6 && smol.topK == 7)
+        #expect(abs(smol.repetitionPenalty - 1.2) < 1e-6)
         #expect(try SamplingOptions.maxTokens(try parse(SamplingOptions.specs, [])) == 512)
         let p = try parameters(["--temp", "0", "--top-k", "0", "--top-p", "1", "--min-p", "0", "--repeat-penalty", "1.1",
                                 "--seed", "18446744073709551615"])
