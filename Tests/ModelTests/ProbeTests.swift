@@ -27,6 +27,15 @@ struct ProbeTests {
         #expect(confusion.count == 16 && confusion.reduce(0) { $0 + $1.reduce(0, +) } == 16 * 12)
     }
 
+    @Test func extractReusesTheCachedSetUnlessAskedToRebuild() throws {
+        let first = try Limbic.run(["probe", "extract", "--threads", "2"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try Limbic.run(["probe", "extract", "--threads", "2"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(!again.stderr.contains("building emotion probes"), "a second extract rebuilt the cached set: \(again.stderr)")
+        #expect(again.stdout == first.stdout)
+    }
+
     @Test func classifyReadsClearPassages() throws {
         let input = """
         The house went quiet after the funeral and his coat still hung by the door.

@@ -9,8 +9,8 @@ enum ProbeCommand: Command {
     static let abstract = "Build, check and use emotion vectors (probes) for a model."
     static let usage = "extract|validate|show|classify|export|import|causal [--model M] [options]"
     static let discussion = """
-    extract   build the probe set from prompts/emotions (cached in $LIMBIC_HOME/probes; rebuilt when the model or \
-    dataset changes) and print its summary.
+    extract   build the probe set from prompts/emotions and print its summary; a cached set for the same model, \
+    dataset and method is reused (it is rebuilt when any of them changes, or with --rebuild).
     validate  held-out 16-way accuracy per layer, the chosen reading layer, the lexical control (passages that \
     never name their emotion) and the confusion matrix.
     show      the probe set's summary.
@@ -27,10 +27,12 @@ enum ProbeCommand: Command {
         .option("llama-cpp", "EMOTION", "export: the emotion to write."),
         .option("out", short: "o", "FILE", "export/import: output file."),
         .option("name", "NAME", "import: the emotion name to give the imported vector."),
+        .flag("rebuild", "extract: build the probe set again even when a cached one matches."),
         .option("strength", "S", "causal: steering strength as a fraction of the mean residual norm.", default: "0.5"),
     ]
     static let examples = [
         "limbic probe extract",
+        "limbic probe extract --rebuild --method mean-diff",
         "limbic probe validate --json",
         "echo 'The tests failed again and the demo is in an hour.' | limbic probe classify --json",
         "limbic probe export --llama-cpp calm --out calm.gguf",
@@ -51,7 +53,7 @@ enum ProbeCommand: Command {
         let model = try ModelOptions.load(args)
         switch sub {
         case .extract:
-            let (set, path) = try ProbeOptions.load(args, model: model, rebuild: true)
+            let (set, path) = try ProbeOptions.load(args, model: model, rebuild: args.flag("rebuild"))
             summary(set, path: path, json: false)
         case .validate:
             let (set, path) = try ProbeOptions.load(args, model: model)
