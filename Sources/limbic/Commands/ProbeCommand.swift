@@ -167,8 +167,7 @@ enum ProbeCommand: Command {
         }
         let ds = try ProbeOptions.dataset(args)
         let neutral = try PassageActivations.collect(model: model, texts: ds.neutral.map(\.text))
-        let store = ModelStore()
-        let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
+        let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try ModelOptions.sha256(of: model),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
         let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
