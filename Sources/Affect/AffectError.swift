@@ -26,7 +26,7 @@ public enum AffectError: Error, CustomStringConvertible {
         case .tooFewPassages(let e, let n):
             return "emotion '\(e)' has \(n) training passages; at least 2 are needed"
         case .badProbeSet(let p, let r):
-            return "\(p) is not a usable probe set: \(r)"
+            return "\(p) is not a usable probe set: \(r) — build a new one with 'limbic probe extract' (or 'limbic probe import')"
         case .staleProbeSet(let p, let r):
             return "probe set \(p) is stale (\(r)); rebuild it with 'limbic probe extract'"
         case .unknownEmotion(let e, let known):

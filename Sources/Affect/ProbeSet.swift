@@ -149,8 +149,9 @@ public struct ProbeSet: Sendable {
         }
         var confusion: [[Int]] = []
         if let value = f["probes.confusion"] {
-            guard let c = value.ints, c.count == E * E else { throw bad("probes.confusion is not \(E) × \(E) counts") }
-            confusion = (0..<E).map { Array(c[($0 * E)..<(($0 + 1) * E)]) }
+            // Empty: not measured (an imported set).
+            guard let c = value.ints, c.isEmpty || c.count == E * E else { throw bad("probes.confusion is not \(E) × \(E) counts") }
+            confusion = c.isEmpty ? [] : (0..<E).map { Array(c[($0 * E)..<(($0 + 1) * E)]) }
         }
         self.emotions = emotions
         self.layers = layers

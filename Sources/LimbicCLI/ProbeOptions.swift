@@ -46,7 +46,7 @@ public enum ProbeOptions {
             let set = try ProbeSet(path: path)
             try set.checkFits(model.config, path: path)
             guard set.modelSHA256 == sha else {
-                throw AffectError.badProbeSet(path: path, reason: "it was built for another model (sha256 \(set.modelSHA256.prefix(12))…; \(URL(fileURLWithPath: model.path).lastPathComponent) is \(sha.prefix(12))…): use it with that model, or leave out --probe to use this model's own")
+                throw AffectError.staleProbeSet(path: path, reason: "built for the model with sha256 \(set.modelSHA256.prefix(12))…, and \(URL(fileURLWithPath: model.path).lastPathComponent) is \(sha.prefix(12))…; use it with that model, or leave out --probe")
             }
             return (set, path)
         }

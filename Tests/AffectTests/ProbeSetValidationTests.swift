@@ -189,7 +189,7 @@ struct ProbeSetValidationTests {
             try set.checkFits(weights.config, path: "p.gguf")
             Issue.record("accepted 4 layers for a 3-layer model")
         } catch {
-            #expect("\(error)" == "p.gguf is not a usable probe set: it has 4 layers but the model has 3: it was built for another model")
+            #expect("\(error)" == "p.gguf is not a usable probe set: it has 4 layers but the model has 3: it was built for another model — build a new one with 'limbic probe extract' (or 'limbic probe import')")
         }
     }
 
@@ -203,6 +203,12 @@ struct ProbeSetValidationTests {
         let set = ProbeBuilder.importing(cv, name: "x", neutral: neutral, modelSHA256: "tiny", datasetHash: "imported:tiny")
         #expect(set.problem() == nil)
         #expect(set.accuracy(at: set.readingLayer) == nil)
+        // As `probe import` writes it, and `probe validate --probe` reads it back.
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try set.write(to: path)
+        let back = try ProbeSet(path: path)
+        #expect(back.confusion.isEmpty && back.layers == set.layers && back.readingLayer == set.readingLayer)
     }
 }
 
