@@ -79,11 +79,18 @@ extension ModelStore {
         return ModelHash(sha256: sha, hashed: true)
     }
 
-    /// Records that `path`, as it was at `identity`, hashes to `sha`. A failure to write only costs a re-hash on the
-    /// next load, so it is not an error.
+    /// Records that `path`, as it was at `identity`, hashes to `sha`, and forgets the records of files that are gone
+    /// (any .gguf ever loaded gets one). A failure to write only costs a re-hash on the next load, so it is not an
+    /// error.
     func recordHash(_ sha: String, of path: String, identity: FileIdentity) {
         let record = HashRecord(path: Self.canonicalPath(path), identity: identity, sha256: sha)
         guard (try? createDirectory(hashesDirectory)) != nil, let data = try? JSONEncoder().encode(record) else { return }
         try? data.write(to: URL(fileURLWithPath: hashRecordPath(path)), options: .atomic)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: hashesDirectory)) ?? [] where name.hasSuffix(".json") {
+            let file = hashesDirectory + "/" + name
+            guard let data = FileManager.default.contents(atPath: file),
+                  let old = try? JSONDecoder().decode(HashRecord.self, from: data) else { continue }
+            if FileIdentity(path: old.path) == nil { removeIfPresent(file) }
+        }
     }
 }

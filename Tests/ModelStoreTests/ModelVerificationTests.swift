@@ -83,6 +83,15 @@ import Testing
         #expect(records.count == 1)
         try "{".write(toFile: store.hashesDirectory + "/" + records[0], atomically: true, encoding: .utf8)
         #expect(try store.verifiedSHA256(ofModelAt: path) == ModelHash(sha256: changed.sha256, hashed: true))
+        // Records of files that are gone are forgotten when another is written.
+        let other = fixture.root + "/other.gguf"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: other))
+        _ = try store.verifiedSHA256(ofModelAt: other)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.hashesDirectory).count == 2)
+        try FileManager.default.removeItem(atPath: path)
+        try Data([1, 2, 3, 4]).write(to: URL(fileURLWithPath: other))
+        _ = try store.verifiedSHA256(ofModelAt: other)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.hashesDirectory).count == 1)
     }
 
     @Test func theRegistryModelOfAPathIsFoundThroughSymlinks() throws {
