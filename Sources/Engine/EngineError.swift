@@ -35,7 +35,7 @@ public enum EngineError: Error, CustomStringConvertible {
         case let .nonFiniteOutput(model, logits, position, steered):
             let what = logits ? "logits" : "activations after the last layer"
             let cause = steered ? "the steering in force may be too strong, or the model file may be damaged" : "the model file may be damaged"
-            return "\(model) gave NaN or infinite \(what) on its first forward pass (position \(position)): \(cause) — check it with 'limbic models verify'"
+            return "\(model) gave NaN or infinite \(what) on its first forward pass (position \(position)): \(cause) — check it with 'limbic models verify' (registry models) or get a fresh copy"
         }
     }
 }

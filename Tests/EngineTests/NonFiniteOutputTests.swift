@@ -34,7 +34,7 @@ struct NonFiniteOutputTests {
         let ctx = InferenceContext(weights: try model(("blk.1.attn_norm.weight", 3, .nan)), capacity: 32)
         let e = nonFinite { try ctx.evaluate([1, 2, 3, 4]) }
         #expect(e?.logits == false && e?.position == 0)
-        #expect(e?.message == "damaged.gguf gave NaN or infinite activations after the last layer on its first forward pass (position 0): the model file may be damaged — check it with 'limbic models verify'")
+        #expect(e?.message == "damaged.gguf gave NaN or infinite activations after the last layer on its first forward pass (position 0): the model file may be damaged — check it with 'limbic models verify' (registry models) or get a fresh copy")
         // Nothing of the failed call is kept.
         #expect(ctx.position == 0 && ctx.tokens.isEmpty)
     }
