@@ -11,6 +11,7 @@ public enum AffectError: Error, CustomStringConvertible {
     case unknownMethod(String)
     case badTemplate(path: String, line: Int, reason: String)
     case templateTokens(style: String, reason: String)
+    case unusableBaseline(style: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,7 +26,7 @@ public enum AffectError: Error, CustomStringConvertible {
         case .tooFewPassages(let e, let n):
             return "emotion '\(e)' has \(n) training passages; at least 2 are needed"
         case .badProbeSet(let p, let r):
-            return "\(p) is not a usable probe set: \(r)"
+            return "\(p) is not a usable probe set: \(r) — build a new one with 'limbic probe extract' (or 'limbic probe import')"
         case .staleProbeSet(let p, let r):
             return "probe set \(p) is stale (\(r)); rebuild it with 'limbic probe extract'"
         case .unknownEmotion(let e, let known):
@@ -34,6 +35,8 @@ public enum AffectError: Error, CustomStringConvertible {
             return "\(p):\(line): \(reason)"
         case .templateTokens(let style, let reason):
             return "self-report template '\(style)' does not fit this tokenizer: \(reason)"
+        case .unusableBaseline(let style, let reason):
+            return "the '\(style)' self-report baseline measured on this model is unusable (\(reason)): check the model with 'limbic models verify', or chat with --no-monitor"
         case .unknownMethod(let m):
             return "unknown method '\(m)' (recipe, mean-diff)"
         }

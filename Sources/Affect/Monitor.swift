@@ -96,7 +96,7 @@ public final class Monitor {
             values.append(try reporter.ask(template, messages: d, context: ctx).values)
             progress(i + 1)
         }
-        let stats = emotions.indices.map { e in Statistics.meanAndStd(values.map { $0[e] }, floor: 1e-3) }
+        let stats = emotions.indices.map { e in Statistics.meanAndStd(values.map { $0[e] }, floor: SelfReportCalibration.minimumStd) }
         return SelfReportCalibration(style: template.style, emotions: emotions, mean: stats.map(\.0), std: stats.map(\.1),
                                      samples: values.count, key: key)
     }

@@ -48,8 +48,7 @@ public enum ProbeBuilder {
             layers.append(probe)
             predictions.append(predicted)
         }
-        // The reading layer: best held-out accuracy (the earliest on ties).
-        let best = accuracy.indices.max { accuracy[$0] < accuracy[$1] || (accuracy[$0] == accuracy[$1] && $0 > $1) } ?? 0
+        let best = bestLayer(accuracy)
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: E), count: E)
         var named = (0, 0), unnamed = (0, 0)
         for (i, p) in validation.enumerated() {
@@ -79,6 +78,8 @@ public enum ProbeBuilder {
             for p in 0..<neutral.count { for (i, x) in neutral.row(p, l).enumerated() { center[i] += x / Float(neutral.count) } }
             var probe = LayerProbe(vectors: [v], center: center)
             probe.calibrate(neutral: (0..<neutral.count).map { neutral.row($0, l) })
+            // No training passages: the only spread measured is on neutral text, which serves for scores too.
+            (probe.scoreMean, probe.scoreStd) = (probe.calibrationMean, probe.calibrationStd)
             layers.append(probe)
         }
         let target = neutral.layerCount * 2 / 3
@@ -87,6 +88,11 @@ public enum ProbeBuilder {
                         skipTokens: PassageActivations.defaultSkip, modelSHA256: modelSHA256, datasetHash: datasetHash,
                         validationAccuracy: [Float](repeating: .nan, count: layers.count), accuracyUnnamed: .nan,
                         accuracyNamed: .nan, confusion: [])
+    }
+
+    /// The reading layer: the best held-out accuracy, the earliest on ties (0 for none).
+    public static func bestLayer(_ accuracy: [Float]) -> Int {
+        accuracy.indices.max { accuracy[$0] < accuracy[$1] || (accuracy[$0] == accuracy[$1] && $0 > $1) } ?? 0
     }
 
     public static func argmax(_ x: [Float]) -> Int {

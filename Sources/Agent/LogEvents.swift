@@ -37,8 +37,9 @@ enum LogEvents {
             event.emotions[e] = entry
         }
         if let g = m.gap {
-            event.hidden = zip(r.emotions, g).filter { $0.1 > Monitor.gapThreshold }.map(\.0)
-            event.overclaimed = zip(r.emotions, g).filter { $0.1 < -Monitor.gapThreshold }.map(\.0)
+            // A gap that is not finite (a NaN reading, a damaged baseline) is logged as null and flags nothing.
+            event.hidden = zip(r.emotions, g).filter { $0.1.isFinite && $0.1 > Monitor.gapThreshold }.map(\.0)
+            event.overclaimed = zip(r.emotions, g).filter { $0.1.isFinite && $0.1 < -Monitor.gapThreshold }.map(\.0)
         }
         return event
     }

@@ -12,6 +12,9 @@ public enum EngineError: Error, CustomStringConvertible {
     case emptyPrompt
     case tokenOutOfRange(Int, vocab: Int)
     case badSteeringVector(String)
+    /// The first forward pass of a context produced NaN or infinity: in the residual stream after the last layer
+    /// (`logits == false`) or in the logits. `model` is the file's name; `steered` says steering was in force.
+    case nonFiniteOutput(model: String, logits: Bool, position: Int, steered: Bool)
 
     public var description: String {
         switch self {
@@ -33,6 +36,10 @@ public enum EngineError: Error, CustomStringConvertible {
             return "token id \(t) is outside the vocabulary (0..<\(vocab))"
         case .badSteeringVector(let s):
             return "bad steering vector: \(s)"
+        case let .nonFiniteOutput(model, logits, position, steered):
+            let what = logits ? "logits" : "activations after the last layer"
+            let cause = steered ? "the steering in force may be too strong, or the model file may be damaged" : "the model file may be damaged"
+            return "\(model) gave NaN or infinite \(what) on its first forward pass (position \(position)): \(cause) — check it with 'limbic models verify' (registry models) or get a fresh copy"
         }
     }
 }

@@ -32,7 +32,7 @@ public enum FuzzSeeds {
                        center: [Float](repeating: 0.1, count: d), calibrationMean: [0.5, -0.5, 0], calibrationStd: [2, 1, 4])
         }
         let set = ProbeSet(emotions: emotions, layers: layers, readingLayer: 1, method: .recipe, skipTokens: 3, modelSHA256: "tiny",
-                           datasetHash: "tiny", validationAccuracy: [0.5, 0.6, 0.7], accuracyUnnamed: 0.5, accuracyNamed: 0.6,
+                           datasetHash: "tiny", validationAccuracy: [0.5, 0.7, 0.6], accuracyUnnamed: 0.5, accuracyNamed: 0.6,
                            confusion: [[1, 0, 0], [0, 1, 0], [0, 0, 1]])
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         let path = scratch + "/seed-probes-\(getpid()).gguf"

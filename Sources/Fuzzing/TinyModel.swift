@@ -26,8 +26,12 @@ public enum TinyModel {
         return String(UnicodeScalar(UInt32(256 + others.firstIndex(of: b)!))!)
     }
 
+    /// The GGUF bytes. `omit` leaves one tensor out; `poison` overwrites one value of an F32 tensor (a NaN or an
+    /// infinity, as a damaged file holds); `edit` adds to the file last (e.g. an omitted tensor in another type).
     public static func image(arch: String, seed: UInt64, tiedOutput: Bool = true, omit: String? = nil,
-                             vocab: Int = vocab, context: Int = context, chat: Bool = false) -> [UInt8] {
+                             vocab: Int = vocab, context: Int = context, chat: Bool = false,
+                             poison: (tensor: String, index: Int, value: Float)? = nil,
+                             edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
         var rng = SplitMix64(seed: seed)
         func random(_ n: Int, scale: Float) -> [Float] {
             (0..<n).map { _ in (Float(rng.next() >> 40) / Float(1 << 24) - 0.5) * 2 * scale }
@@ -54,7 +58,9 @@ public enum TinyModel {
         func add(_ name: String, _ dims: [Int], scale: Float = 0.3, ones: Bool = false) {
             guard name != omit else { return }
             let n = dims.reduce(1, *)
-            w.addTensor(name, dims: dims, floats: ones ? random(n, scale: 0.1).map { 1 + $0 } : random(n, scale: scale))
+            var values = ones ? random(n, scale: 0.1).map { 1 + $0 } : random(n, scale: scale)
+            if let poison, poison.tensor == name { values[poison.index] = poison.value }
+            w.addTensor(name, dims: dims, floats: values)
         }
         add("token_embd.weight", [hidden, vocab], scale: 1)
         for l in 0..<layers {
@@ -76,6 +82,7 @@ public enum TinyModel {
         }
         add("output_norm.weight", [hidden], ones: true)
         if !tiedOutput { add("output.weight", [hidden, vocab]) }
+        edit(&w)
         return w.serialize()
     }
 }

@@ -23,26 +23,46 @@ public enum ModelOptions {
     /// `--threads N`, 1-256; nil means all cores.
     public static func threads(_ args: ParsedArguments) throws -> Int? { try args.int("threads", in: 1...256) }
 
-    /// Resolves `--model` (pulling a registry model on first use, with a progress bar) and loads it. A registry
-    /// model of an architecture Limbic cannot run is refused before anything is downloaded.
+    /// Resolves `--model` (pulling a registry model on first use, with a progress bar), verifies the file (hashed on
+    /// first use after any change to it; a registry model must match the registry) and loads it. A registry model of
+    /// an architecture Limbic cannot run is refused before anything is downloaded.
     public static func load(_ args: ParsedArguments) throws -> LanguageModel {
         let name = args.string("model") ?? ModelRegistry.defaultName
         if let spec = ModelRegistry.spec(named: name), !Architectures.names.contains(spec.architecture) {
             throw EngineError.cannotRun(model: name, architecture: spec.architecture)
         }
         let path = try resolve(name)
+        _ = try sha256(ofModelAt: path)
         return try LanguageModel(path: path)
     }
 
-    /// The path of a model, pulling it if it is a registry name not yet cached.
-    public static func resolve(_ name: String) throws -> String {
+    /// The sha256 of the model file at `path`, from its hash record when the file has not changed since it was last
+    /// hashed, else hashed now (with a progress bar; `force` always hashes). A registry model that does not hash to
+    /// the registry's sha256 is an error that says how to fetch it again.
+    public static func sha256(ofModelAt path: String, force: Bool = false) throws -> String {
+        let total = Int64((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        var bar: ProgressBar? = nil   // created on the first report, so a file that is not hashed prints nothing
+        defer { bar?.finish() }
+        return try ModelStore().verifiedSHA256(ofModelAt: path, force: force) { done in
+            if bar == nil { bar = ProgressBar(label: "verifying \(URL(fileURLWithPath: path).lastPathComponent)", total: total) }
+            bar?.update(done)
+        }.sha256
+    }
+
+    /// The sha256 of a loaded model's file (`load` verified it, so this reads its record).
+    public static func sha256(of model: LanguageModel) throws -> String { try sha256(ofModelAt: model.path) }
+
+    /// The path of a model, pulling it if it is a registry name not yet cached (or, with `force`, pulling it again).
+    public static func resolve(_ name: String, force: Bool = false) throws -> String {
         let store = ModelStore()
         var bar: ProgressBar? = nil   // created on the first report, so a cached model prints nothing
         defer { bar?.finish() }
-        return try store.resolve(name) { p in
+        let report = { (p: PullProgress) in
             if bar == nil { bar = ProgressBar(label: p.label, total: p.totalBytes) }
             bar?.update(p.completedBytes, total: p.totalBytes, label: p.label)
         }
+        if force, let spec = ModelRegistry.spec(named: name) { return try store.pull(spec, force: true, progress: report) }
+        return try store.resolve(name, progress: report)
     }
 
     /// A context of `--context` tokens (default: 4096, or the model's limit if smaller) with `--threads`.

@@ -52,8 +52,10 @@ public enum MonitorSetup {
         let pipeline = TurnPipeline(session: session, monitor: monitor, log: log)
         pipeline.logPerToken = args.flag("per-token")
         pipeline.selfReportEvery = every
+        // The file's own hash (verified when the model was loaded), not the registry's or the probe set's claim.
+        let modelSHA256 = try ModelOptions.sha256(of: model)
         try log.write(.session(SessionInfo(
-            model: URL(fileURLWithPath: model.path).lastPathComponent, modelSHA256: probes.modelSHA256,
+            model: URL(fileURLWithPath: model.path).lastPathComponent, modelSHA256: modelSHA256,
             architecture: model.config.architecture,
             probes: .init(path: probePath, layer: probes.readingLayer, method: probes.method.rawValue, emotions: probes.emotions,
                           datasetHash: probes.datasetHash),

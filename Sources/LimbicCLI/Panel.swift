@@ -21,15 +21,16 @@ public struct Panel {
         let barWidth = max(4, min(16, (width - 40) / 2))
         var lines: [String] = []
         for name in names {
-            let i = m.reply.emotions.firstIndex(of: name)!
+            guard let i = m.reply.emotions.firstIndex(of: name), i < m.reply.meanZ.count else { continue }
             let z = m.reply.meanZ[i]
-            var line = name.padding(toLength: 11, withPad: " ", startingAt: 0) + String(format: "%+5.1f ", z) + bar(z, barWidth)
-            if let r = m.selfReport {
-                line += String(format: "  self %3.1f", r.values[i])
-                if let sz = m.selfReportZ?[i] { line += String(format: " (z %+4.1f)", sz) }
+            var line = name.padding(toLength: 11, withPad: " ", startingAt: 0) + Self.number(z, "%+5.1f", width: 5) + " " + bar(z, barWidth)
+            if let r = m.selfReport, i < r.values.count {
+                line += "  self " + Self.number(r.values[i], "%3.1f", width: 3)
+                if let sz = m.selfReportZ, i < sz.count { line += " (z " + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
             }
-            if let g = m.gap?[i], abs(g) > Monitor.gapThreshold {
-                line += g > 0 ? "  ▲ shows more than it says" : "  ▼ says more than it shows"
+            // A gap that is not a number (a NaN reading or self-report) is shown as nothing and never flagged.
+            if let gaps = m.gap, i < gaps.count, gaps[i].isFinite, abs(gaps[i]) > Monitor.gapThreshold {
+                line += gaps[i] > 0 ? "  ▲ shows more than it says" : "  ▼ says more than it shows"
                 if color { line = "\u{1B}[33m" + line + "\u{1B}[0m" }
             }
             lines.append(line)
@@ -37,14 +38,20 @@ public struct Panel {
         return lines.joined(separator: "\n")
     }
 
-    /// A bar from −3 to +3 z around a centre mark.
+    /// `x` in `format`, or — right-aligned in `width` when it is NaN or infinite.
+    static func number(_ x: Float, _ format: String, width: Int) -> String {
+        x.isFinite ? String(format: format, x) : String(repeating: " ", count: max(0, width - 1)) + "—"
+    }
+
+    /// A bar from −3 to +3 z around a centre mark; only the mark when z is not a number (or infinite).
     func bar(_ z: Float, _ w: Int) -> String {
         let half = w / 2
-        let n = min(half, Int((abs(z) / 3 * Float(half)).rounded()))
+        // Clamped before the conversion: a z of 1e30 (a damaged calibration) must not trap in Int(_:).
+        let n = z.isFinite ? Int((min(abs(z) / 3, 1) * Float(half)).rounded()) : 0
         let left = z < 0 ? String(repeating: " ", count: half - n) + String(repeating: "▒", count: n) : String(repeating: " ", count: half)
         let right = z > 0 ? String(repeating: "█", count: n) + String(repeating: " ", count: half - n) : String(repeating: " ", count: half)
         let body = left + "│" + right
-        guard color else { return body }
+        guard color, z.isFinite else { return body }
         return (z > 0 ? "\u{1B}[36m" : "\u{1B}[2m") + body + "\u{1B}[0m"
     }
 }

@@ -36,32 +36,58 @@ public enum ProbeOptions {
         return m
     }
 
-    /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method,
-    /// built now (with a progress bar) when missing or when `rebuild`.
+    /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method, built now
+    /// (with a progress bar) when missing or when `rebuild`. Both are validated (`ProbeSet(path:)`) and checked
+    /// against the model: a `--probe` file that fails is an error; a cache entry that fails is rebuilt, with one line
+    /// on stderr saying why. Two processes that need the same entry build it once (`CachedFile`).
     public static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
-        if let path = args.string("probe") { return (try ProbeSet(path: path), path) }
-        let ds = try dataset(args)
-        let method = try method(args)
-        let store = ModelStore()
-        let sha = try store.sha256(ofModelAt: model.path)
-        let path = cache.path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
-        if !rebuild, FileManager.default.fileExists(atPath: path), let set = try? ProbeSet(path: path),
-           set.modelSHA256 == sha, set.datasetHash == ds.hash {
+        let sha = try ModelOptions.sha256(of: model)
+        if let path = args.string("probe") {
+            let set = try ProbeSet(path: path)
+            try set.checkFits(model.config, path: path)
+            guard set.modelSHA256 == sha else {
+                throw AffectError.staleProbeSet(path: path, reason: "built for the model with sha256 \(set.modelSHA256.prefix(12))…, and \(URL(fileURLWithPath: model.path).lastPathComponent) is \(sha.prefix(12))…; use it with that model, or leave out --probe")
+            }
             return (set, path)
         }
-        let threads = try ModelOptions.threads(args)
+        let ds = try dataset(args)
+        let method = try method(args)
+        let path = cache.path(modelPath: model.path, modelSHA256: sha, datasetHash: ds.hash, method: method)
+        let set = try CachedFile(path: path, kind: "probe cache").load(rebuild: rebuild, read: { path in
+            let set: ProbeSet
+            do {
+                set = try ProbeSet(path: path)
+                try set.checkFits(model.config, path: path)
+            } catch AffectError.badProbeSet(_, let reason) {
+                throw CachedFile.Damage(reason)
+            }
+            // The file name promises these; a file that says otherwise is not the one it claims to be.
+            guard set.modelSHA256 == sha else { throw CachedFile.Damage("built for model sha256 \(set.modelSHA256.prefix(12))…, not \(sha.prefix(12))…") }
+            guard set.datasetHash == ds.hash else { throw CachedFile.Damage("built from dataset \(set.datasetHash.prefix(12))…, not \(ds.hash.prefix(12))…") }
+            guard set.method == method else { throw CachedFile.Damage("built with method \(set.method.rawValue), not \(method.rawValue)") }
+            return set
+        }, build: {
+            try build(model: model, dataset: ds, method: method, modelSHA256: sha, threads: try ModelOptions.threads(args))
+        }, write: { set, path in
+            try set.write(to: path)
+        })
+        return (set, path)
+    }
+
+    /// Builds a probe set with a progress bar.
+    static func build(model: LanguageModel, dataset ds: EmotionDataset, method: ExtractionMethod, modelSHA256: String,
+                      threads: Int?) throws -> ProbeSet {
         let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
         let start = Date()
         let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
-                                         modelSHA256: sha, threads: threads) { stage in
+                                         modelSHA256: modelSHA256, threads: threads) { stage in
             switch stage {
             case .reading(let done, _): bar.update(Int64(done))
             case .fitting(let layer, let total): bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
             }
         }
         bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
-        try set.write(to: path)
-        return (set, path)
+        return set
     }
 }
 

@@ -59,6 +59,26 @@ public enum SteerOptions {
         return p
     }
 
+    /// The largest steering step allowed, as a multiple of the layer's mean residual norm: far beyond any useful
+    /// steering (the emotions study steers at 0.02-0.1), well short of what overflows the next layer's norm into NaN.
+    public static let maxStepOverResidualNorm: Double = 1e4
+
+    /// Checks one layer's step, |strength × vector|: it must be finite and at most `maxStepOverResidualNorm` × the
+    /// layer's mean residual norm (`--steer X:1e30` made every logit NaN). Computed in Double, so the check itself
+    /// cannot overflow. A norm that is not a positive number (a degenerate model) only rules out infinity.
+    /// - Throws: `UsageError` naming the spec, the layer, the step and the largest strength allowed.
+    public static func checkStep(_ spec: String, layer: Int, strength: Float, vector: [Float], meanResidualNorm: Float) throws {
+        let vectorNorm = vector.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let step = Double(abs(strength)) * vectorNorm
+        let residual = Double(meanResidualNorm)
+        let limit = residual.isFinite && residual > 0 ? maxStepOverResidualNorm * residual : Double(Float.greatestFiniteMagnitude)
+        guard step.isFinite, step <= limit else {
+            let largest = vectorNorm > 0 ? String(format: "%.3g", limit / vectorNorm) : "any"
+            throw UsageError(String(format: "--steer %@: strength %@ adds a step of %.3g at layer %d, more than %.0f × the layer's mean residual norm (%.3g): the output would be NaN; use a strength up to %@ (or a fraction of the norm, like 0.1n)",
+                                    spec, "\(strength)", step, layer, maxStepOverResidualNorm, residual, largest))
+        }
+    }
+
     /// Loads every `--steer` and turns it into engine steering on this model.
     public static func steering(_ args: ParsedArguments, model: LanguageModel) throws -> [Steering] {
         var out: [Steering] = []
@@ -74,11 +94,13 @@ public enum SteerOptions {
                 Terminal.note("limbic: warning: \(p.path) was made for '\(cv.modelHint)', this model is '\(c.architecture)'")
             }
             let layers = p.layers ?? cv.layers
-            let norms = p.relative ? try model.meanResidualNorms() : []
+            // Measured for every spec, relative or not: each step is checked against the residual it is added to.
+            let norms = try model.meanResidualNorms()
             for l in layers {
-                guard l < c.layerCount else { throw UsageError("--steer \(spec): layer \(l) is outside 0-\(c.layerCount - 1)") }
+                guard l < c.layerCount, l < norms.count else { throw UsageError("--steer \(spec): layer \(l) is outside 0-\(c.layerCount - 1)") }
                 guard let v = cv.directions[l] else { throw UsageError("--steer \(spec): \(p.path) has no direction for layer \(l) (it has \(cv.layers.map(String.init).joined(separator: ",")))") }
                 let strength = p.relative ? p.strength * norms[l] : p.strength
+                try checkStep(spec, layer: l, strength: strength, vector: v, meanResidualNorm: norms[l])
                 out.append(Steering(site: .layer(l), vector: v, strength: strength, positions: p.positions,
                                     normPreserving: args.flag("steer-norm")))
             }

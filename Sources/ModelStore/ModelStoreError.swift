@@ -18,6 +18,8 @@ public enum ModelStoreError: Error, CustomStringConvertible, Equatable {
     case unknownModel(name: String, known: [String])
     /// A path given as a model does not name a file.
     case noSuchModelFile(path: String)
+    /// A registry model's file no longer hashes to the registry's sha256 (damaged on disk, or changed by hand).
+    case modelChanged(model: String, path: String, expected: String, actual: String)
     /// A file system operation in the cache failed.
     case fileSystem(path: String, message: String)
     /// A helper Python script failed unexpectedly.
@@ -51,6 +53,9 @@ public enum ModelStoreError: Error, CustomStringConvertible, Equatable {
                 + "(or pass the path of a .gguf file)"
         case .noSuchModelFile(let path):
             return "no such model file: \(path)"
+        case .modelChanged(let model, let path, let expected, let actual):
+            return "model file \(path) does not hash to \(model)'s sha256 (expected \(expected.prefix(16))…, got "
+                + "\(actual.prefix(16))…): it is damaged or was changed — fetch it again with 'limbic models pull --force \(model)'"
         case .fileSystem(let path, let message):
             return "cannot write the model cache at \(path): \(message) — check permissions and free space, or set "
                 + "LIMBIC_HOME to another directory"

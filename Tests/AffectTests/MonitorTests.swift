@@ -115,11 +115,11 @@ struct MonitorTests {
     }
 
     /// A monitored chat session on the tiny model, logging to a temporary file.
-    func monitoredSession(capacity: Int, maxTokens: Int) throws -> (TurnPipeline, Monitor, String) {
+    func monitoredSession(capacity: Int, maxTokens: Int, probes: ProbeSet? = nil) throws -> (TurnPipeline, Monitor, String) {
         let model = try TinyModel.chatModel()
         let ctx = model.makeContext(capacity: capacity)
         let session = try ChatSession(model: model, context: ctx, sampling: .greedy, maxTokens: maxTokens)
-        let monitor = Monitor(model: model, probes: tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: capacity)
+        let monitor = Monitor(model: model, probes: probes ?? tinyProbes(), chat: try model.chatTemplate(), template: rating, capacity: capacity)
         monitor.attach(to: ctx)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID()).jsonl").path
         let log = try SessionLogWriter(path: path)
@@ -168,6 +168,31 @@ struct MonitorTests {
         let summary = SessionSummary([cut])
         #expect(summary.spearman["calm"]?.n == 3)
         #expect(summary.text().contains("1 incomplete line skipped"))
+    }
+
+    @Test func readingsAndSelfReportsThatAreNotNumbersAreLoggedAsNullAndTheChatGoesOn() throws {
+        // In memory, past the validation a file gets: calm's z is infinite, sad's NaN; the baseline's mean of sad NaN.
+        var probes = tinyProbes()
+        probes.layers[1].calibrationStd[0] = 0
+        probes.layers[1].calibrationMean[1] = .nan
+        let (pipeline, monitor, path) = try monitoredSession(capacity: 1024, maxTokens: 4, probes: probes)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        monitor.calibration = SelfReportCalibration(style: "rating", emotions: emotions, mean: [4, .nan, 4], std: [1, 1, 1], samples: 3, key: "k")
+        pipeline.logPerToken = true
+        for text in ["Hello", "Again"] {
+            let outcome = try pipeline.run(text)
+            #expect(outcome.monitoring?.reply.meanZ[1].isNaN == true)
+            #expect(outcome.monitoring?.gap?[1].isNaN == true && outcome.selfReportError == nil)
+        }
+        pipeline.end(reason: "test")
+        let file = try SessionLogFile(path: path)
+        #expect(file.skippedLines == 0 && file.turns.count == 2 && file.endReason == "test")
+        for t in file.turns {
+            #expect(t.readingZ["calm"] == nil && t.readingZ["sad"] == nil && t.readingZ["angry"] != nil)   // null, read back as missing
+            #expect(t.gap["sad"] == nil && t.gap["angry"] != nil)
+        }
+        let lines = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(lines.contains("\"calm\":null") && !lines.contains("nan") && !lines.contains("\"hidden\":[\"calm"))
     }
 
     @Test func aFailedSelfReportStillLogsTheTurn() throws {

@@ -72,4 +72,22 @@ import Testing
         #expect(usageMessage { try SteerOptions.validate(try parse(options, ["--steer", "a.gguf", "--steer", "b.gguf@-1"])) }
                 .hasPrefix("--steer b.gguf@-1: cannot read '-1'"))
     }
+
+    /// A step |strength × v| that is not finite, or more than 1e4 × the layer's mean residual norm, is refused
+    /// (`--steer X:1e30` made every logit NaN); ordinary steering passes.
+    @Test func absurdStepsAreUsageErrors() throws {
+        let unit = [Float](repeating: 0.5, count: 4)   // norm 1
+        try SteerOptions.checkStep("a.gguf", layer: 3, strength: 8, vector: unit, meanResidualNorm: 50)
+        try SteerOptions.checkStep("a.gguf", layer: 3, strength: -500_000, vector: unit, meanResidualNorm: 50)   // exactly 1e4 × 50
+        let message = usageMessage { try SteerOptions.checkStep("a.gguf:1e30", layer: 3, strength: 1e30, vector: unit, meanResidualNorm: 50) }
+        #expect(message == "--steer a.gguf:1e30: strength 1e+30 adds a step of 1e+30 at layer 3, more than 10000 × the layer's mean residual norm (50): the output would be NaN; use a strength up to 5e+05 (or a fraction of the norm, like 0.1n)")
+        // 1e38n: the strength times the norm is already infinite in Float.
+        #expect(usageMessage { try SteerOptions.checkStep("a.gguf:1e38n", layer: 0, strength: 1e38 * 50, vector: unit, meanResidualNorm: 50) }
+            .contains("strength inf adds a step of inf"))
+        // Components whose squares overflow a Float: the check is done in Double.
+        #expect(!usageMessage { try SteerOptions.checkStep("big.gguf", layer: 1, strength: 1, vector: [3e38, 3e38], meanResidualNorm: 50) }.isEmpty)
+        // A model whose norm cannot be measured: only infinity is ruled out.
+        try SteerOptions.checkStep("a.gguf", layer: 1, strength: 1e20, vector: unit, meanResidualNorm: .nan)
+        #expect(!usageMessage { try SteerOptions.checkStep("a.gguf", layer: 1, strength: .infinity, vector: unit, meanResidualNorm: 0) }.isEmpty)
+    }
 }

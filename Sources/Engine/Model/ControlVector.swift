@@ -33,6 +33,10 @@ public struct ControlVector: Sendable, Equatable {
             guard supportsDot(t.type) else { throw EngineError.unsupportedTensorType(tensor: t.name, type: t.type) }
             var v = [Float](repeating: 0, count: t.elementCount)
             v.withUnsafeMutableBufferPointer { dequantizeRow(t.type, file.data(for: t).baseAddress!, $0.baseAddress!, count: t.elementCount) }
+            // A NaN or infinity would turn every steered row, and then every logit, into NaN.
+            if let i = v.firstIndex(where: { !$0.isFinite }) {
+                throw EngineError.badSteeringVector("\(file.path): tensor '\(t.name)' has \(v[i].isNaN ? "a NaN" : "an infinite value") at index \(i); the file is damaged — make or download it again")
+            }
             directions[layer] = v
         }
         guard !directions.isEmpty else {

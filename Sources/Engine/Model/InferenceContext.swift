@@ -77,6 +77,12 @@ public final class InferenceContext: @unchecked Sendable {
     /// The steering each stretch of the cache was evaluated under: positions from `start` up to the next entry's
     /// start. Steering is baked into keys and values, so `reusePrefix` must know it.
     private var steeringHistory: [(start: Int, steering: [Steering])] = []
+    /// Whether a forward call of this context (or of the one it was forked from) has had its output checked for NaN
+    /// and infinity: the residual stream on the first call, the logits on the first call that produces any. A damaged
+    /// model shows at once (an Inf block scale made every logit NaN, and generation printed nothing with exit 0), and
+    /// checking once costs nothing next to the call.
+    private var checkedActivations = false
+    private var checkedLogits = false
 
     public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
         self.weights = weights
@@ -94,6 +100,8 @@ public final class InferenceContext: @unchecked Sendable {
         kernelLevel = parent.kernelLevel
         tokens = parent.tokens
         steeringHistory = parent.steeringHistory
+        checkedActivations = parent.checkedActivations
+        checkedLogits = parent.checkedLogits
         pool = parent.pool
         ws = parent.ws
     }
@@ -174,12 +182,46 @@ public final class InferenceContext: @unchecked Sendable {
             let isLast = end == tokens.count
             let want: LogitsRequest = request == .all ? .all : (isLast ? request : .none)
             forward(tokens[start..<end], logits: want)
+            if !checkedActivations || (want != .none && !checkedLogits) {
+                do {
+                    try checkOutput(tokens: end - start, logits: want != .none)
+                } catch {
+                    rollback(to: self.tokens.count)   // this step's keys and values came from bad numbers
+                    throw error
+                }
+            }
             self.tokens += tokens[start..<end]
             if want != .none { out += logits }
             start = end
         }
         logits = out
         return out
+    }
+}
+
+extension InferenceContext {
+    /// Checks the forward call just made (`count` tokens, after `tokens`): the residual stream after the last
+    /// layer, once per context; the logits, on the first call that produced them. NaN propagates through every later
+    /// layer and attends into every later position, so the last layer's rows are where any damage shows.
+    /// - Throws: `EngineError.nonFiniteOutput`.
+    fileprivate func checkOutput(tokens count: Int, logits: Bool) throws {
+        let model = URL(fileURLWithPath: weights.file.path).lastPathComponent
+        let steered = !hooks.steering.isEmpty
+        let first = tokens.count   // the call's first position (`tokens` is extended once the call is checked)
+        if !checkedActivations {
+            let D = config.hiddenSize
+            for i in 0..<(count * D) where !ws.x[i].isFinite {
+                throw EngineError.nonFiniteOutput(model: model, logits: false, position: first + i / D, steered: steered)
+            }
+            checkedActivations = true
+        }
+        if logits, !checkedLogits {
+            let rows = self.logits.count / max(config.vocabSize, 1)
+            if let i = self.logits.firstIndex(where: { !$0.isFinite }) {
+                throw EngineError.nonFiniteOutput(model: model, logits: true, position: first + count - rows + i / config.vocabSize, steered: steered)
+            }
+            checkedLogits = true
+        }
     }
 }
 

@@ -138,7 +138,8 @@ enum ChatCommand: Command {
                     break
                 }
             } catch let e as EngineError {
-                // A full context is recoverable: say so and keep the session.
+                // A full context is recoverable: say so and keep the session. A model that computes NaN is not.
+                if case .nonFiniteOutput = e { throw e }
                 Terminal.note("limbic chat: \(e)")
             }
             Interrupt.clear()

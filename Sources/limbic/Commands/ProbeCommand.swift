@@ -57,7 +57,7 @@ enum ProbeCommand: Command {
             summary(set, path: path, json: false)
         case .validate:
             let (set, path) = try ProbeOptions.load(args, model: model)
-            if args.flag("json") { Terminal.out(validationJSON(set) + "\n") } else { validation(set, path: path) }
+            Terminal.out(args.flag("json") ? ProbeReport.validationJSON(set) + "\n" : ProbeReport.validation(set, path: path))
         case .show:
             let (set, path) = try ProbeOptions.load(args, model: model)
             summary(set, path: path, json: args.flag("json"))
@@ -82,44 +82,8 @@ enum ProbeCommand: Command {
         return ExitCode.ok
     }
 
-    static func percent(_ x: Float) -> String { x.isNaN ? "—" : String(format: "%.1f%%", 100 * x) }
-
     static func summary(_ set: ProbeSet, path: String, json: Bool) {
-        if json {
-            Terminal.out("{\"path\":\(jsonString(path)),\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"layer\":\(set.readingLayer),\"method\":\(jsonString(set.method.rawValue)),\"accuracy\":\(jsonNumber(Double(set.validationAccuracy[set.readingLayer]))),\"model_sha256\":\(jsonString(set.modelSHA256)),\"dataset_hash\":\(jsonString(set.datasetHash))}\n")
-            return
-        }
-        Terminal.out("""
-        probe set    \(path)
-        emotions     \(set.emotions.count): \(set.emotions.joined(separator: ", "))
-        method       \(set.method.rawValue), \(set.layers.count) layers, first \(set.skipTokens) tokens of each passage skipped
-        reading layer \(set.readingLayer) (chosen on validation passages)
-        accuracy     \(percent(set.validationAccuracy[set.readingLayer])) held-out \(set.emotions.count)-way (chance \(percent(1 / Float(set.emotions.count)))); never names its emotion \(percent(set.accuracyUnnamed)), names it \(percent(set.accuracyNamed))
-        model        sha256 \(set.modelSHA256.prefix(16))…, dataset \(set.datasetHash.prefix(16))…
-
-        """)
-    }
-
-    static func validation(_ set: ProbeSet, path: String) {
-        summary(set, path: path, json: false)
-        Terminal.out("held-out accuracy by layer:\n")
-        for (l, a) in set.validationAccuracy.enumerated() {
-            let bar = String(repeating: "█", count: Int((a * 40).rounded()))
-            Terminal.out(String(format: "  %2d %6.1f%% ", l, 100 * a) + bar + (l == set.readingLayer ? "  ← reading layer" : "") + "\n")
-        }
-        guard !set.confusion.isEmpty else { return }
-        Terminal.out("\nconfusion at layer \(set.readingLayer) (row: true emotion, column: read as):\n")
-        let short = set.emotions.map { String($0.prefix(4)) }
-        Terminal.out("             " + short.map { $0.padding(toLength: 5, withPad: " ", startingAt: 0) }.joined() + "\n")
-        for (i, row) in set.confusion.enumerated() {
-            Terminal.out("  " + set.emotions[i].padding(toLength: 11, withPad: " ", startingAt: 0)
-                         + row.map { ($0 == 0 ? "·" : String($0)).padding(toLength: 5, withPad: " ", startingAt: 0) }.joined() + "\n")
-        }
-    }
-
-    static func validationJSON(_ set: ProbeSet) -> String {
-        let layers = set.validationAccuracy.enumerated().map { "{\"layer\":\($0.offset),\"accuracy\":\(jsonNumber(Double($0.element)))}" }
-        return "{\"emotions\":[\(set.emotions.map(jsonString).joined(separator: ","))],\"chosen_layer\":\(set.readingLayer),\"layers\":[\(layers.joined(separator: ","))],\"accuracy_unnamed\":\(jsonNumber(Double(set.accuracyUnnamed))),\"accuracy_named\":\(jsonNumber(Double(set.accuracyNamed))),\"confusion\":[\(set.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ","))]}"
+        Terminal.out(json ? ProbeReport.summaryJSON(set, path: path) + "\n" : ProbeReport.summary(set, path: path))
     }
 
     /// classify's passages: `--text`, else the non-blank lines of stdin.
@@ -169,8 +133,7 @@ enum ProbeCommand: Command {
         }
         let ds = try ProbeOptions.dataset(args)
         let neutral = try PassageActivations.collect(model: model, texts: ds.neutral.map(\.text))
-        let store = ModelStore()
-        let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
+        let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try ModelOptions.sha256(of: model),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
         let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"

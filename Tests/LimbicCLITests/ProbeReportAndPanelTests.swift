@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import Affect
+@testable import LimbicCLI
+
+/// `probe show`/`probe validate` and the chat panel render any set and any value: what was not measured, or is not
+/// a number, is shown as —, never a trap and never flagged.
+@Suite struct ProbeReportAndPanelTests {
+    /// A 2-emotion, 3-layer set as `probe import` writes it: accuracy NaN (not measured) everywhere.
+    func importedSet(accuracy: [Float] = [.nan, .nan, .nan]) -> ProbeSet {
+        let layer = LayerProbe(vectors: [[1, 0], [0, 1]], center: [0, 0], calibrationMean: [0, 0], calibrationStd: [1, 1])
+        return ProbeSet(emotions: ["calm", "sad"], layers: [layer, layer, layer], readingLayer: 2, method: .recipe, skipTokens: 3,
+                        modelSHA256: String(repeating: "a", count: 64), datasetHash: "imported:x", validationAccuracy: accuracy,
+                        accuracyUnnamed: .nan, accuracyNamed: .nan, confusion: [])
+    }
+
+    @Test func anImportedSetShowsAndValidatesWithDashes() {
+        let set = importedSet()
+        let summary = ProbeReport.summary(set, path: "p.gguf")
+        #expect(summary.contains("accuracy     — held-out 2-way (chance 50.0%); never names its emotion —, names it —"))
+        let validation = ProbeReport.validation(set, path: "p.gguf")
+        #expect(validation.contains("   2       —   ← reading layer"))
+        #expect(ProbeReport.summaryJSON(set, path: "p.gguf").contains("\"accuracy\":null"))
+        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":0,\"accuracy\":null}"))
+    }
+
+    @Test func aSetWithoutAccuraciesShowsAndValidates() {
+        let set = importedSet(accuracy: [])
+        #expect(ProbeReport.summary(set, path: "p.gguf").contains("accuracy     — held-out"))
+        #expect(ProbeReport.validation(set, path: "p.gguf").contains("   0       — \n"))
+        #expect(ProbeReport.validationJSON(set).contains("\"layers\":[{\"layer\":0,\"accuracy\":null},"))
+    }
+
+    @Test func aMeasuredSetShowsItsAccuracies() {
+        var set = importedSet(accuracy: [0.25, 0.5, 0.75])
+        set.confusion = [[3, 1], [0, 4]]
+        let text = ProbeReport.validation(set, path: "p.gguf")
+        #expect(text.contains("   2   75.0% " + String(repeating: "█", count: 30) + "  ← reading layer"))
+        #expect(text.contains("(chosen on validation passages)"))
+        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":1,\"accuracy\":0.5}"))
+    }
+
+    func monitoring(z: [Float], selfValues: [Float]? = nil, selfZ: [Float]? = nil, gap: [Float]? = nil) -> TurnMonitoring {
+        let emotions = ["calm", "sad", "angry", "afraid"]
+        let r = Readings(layer: 1, emotions: emotions, tokens: 3, meanRaw: z, meanZ: z, lastBeforeRaw: z, lastBeforeZ: z)
+        let report = selfValues.map { v in
+            SelfReport(style: "rating", emotions: emotions,
+                       ratings: v.map { x in AnswerDistribution(probabilities: (0...9).map { Float($0) == x ? 1 : 0 }, mass: 1) },
+                       choice: nil, seconds: 0)
+        }
+        return TurnMonitoring(turn: 0, user: r, reply: r, selfReport: report, selfReportZ: selfZ, gap: gap,
+                              readingSeconds: 0, selfReportSeconds: 0)
+    }
+
+    @Test func thePanelShowsNonFiniteValuesAsDashesAndNeverFlagsThem() {
+        let panel = Panel(emotions: ["calm", "sad", "angry", "afraid"], color: true, width: 80)
+        let m = monitoring(z: [.nan, .infinity, 1e30, -2], selfValues: [4, 5, 6, 7], selfZ: [.nan, 1, .infinity, 0],
+                           gap: [.nan, .infinity, -.infinity, -2])
+        let lines = panel.render(m).split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix("calm           — ") && lines[0].contains("(z    —)"))
+        #expect(lines[1].hasPrefix("sad            — ") && !lines[1].contains("▲"))
+        #expect(!lines[2].contains("▼"), "an infinite gap is not a disagreement")
+        #expect(lines[2].contains("│████████"), "a huge z is a full bar")
+        #expect(lines[3].contains("▼ says more than it shows"))
+        // The bar of a non-finite z is the centre mark alone; a huge one is full, not a trap.
+        #expect(panel.bar(.nan, 8) == "    │    " && Panel(emotions: [], color: false, width: 80).bar(.infinity, 8) == "    │    ")
+        #expect(Panel(emotions: [], color: false, width: 80).bar(1e30, 8) == "    │████")
+        #expect(Panel(emotions: [], color: false, width: 80).bar(-Float.greatestFiniteMagnitude, 8) == "▒▒▒▒│    ")
+    }
+}
