@@ -39,7 +39,9 @@ public struct ProbeSet: Sendable {
 
     // MARK: Storage
 
-    public func write(to path: String) throws {
+    /// Writes the set atomically, creating its folder; an existing file is replaced only with `replace`
+    /// (see `GGUFWriter.write`).
+    public func write(to path: String, replace: Bool) throws {
         var w = GGUFWriter()
         w.set("general.architecture", "limbic.probes")
         w.set("probes.version", UInt32(1))
@@ -62,7 +64,7 @@ public struct ProbeSet: Sendable {
             w.addTensor("score_std.\(l)", dims: [emotions.count], floats: p.scoreStd)
         }
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try w.write(to: path)
+        try w.write(to: path, replace: replace)
     }
 
     public init(path: String) throws {

@@ -60,7 +60,7 @@ public enum ProbeOptions {
             }
         }
         bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
-        try set.write(to: path)
+        try set.write(to: path, replace: true)   // the cache entry for this model, dataset and method
         return (set, path)
     }
 }

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import GGUF
 import Testing
@@ -8,7 +9,7 @@ struct ControlVectorTests {
         let cv = ControlVector(modelHint: "llama", directions: [3: [1, -2, 0.5, 4], 7: [0, 0, 1, 0.25]])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cv-\(UUID()).gguf").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try cv.write(to: path)
+        try cv.write(to: path, replace: false)
         let back = try ControlVector(path: path)
         #expect(back == cv)
         let f = try GGUFFile(path: path)
@@ -16,6 +17,18 @@ struct ControlVectorTests {
         #expect(f["controlvector.layer_count"]?.int == 2)
         #expect(f.tensor(named: "direction.7")?.dims == [4])
         #expect(cv.warnings.isEmpty)
+    }
+
+    @Test func anExistingFileIsReplacedOnlyWhenAsked() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cv-\(UUID()).gguf").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = ControlVector(modelHint: "llama", directions: [3: [1, 2, 3, 4]])
+        let second = ControlVector(modelHint: "llama", directions: [3: [4, 3, 2, 1]])
+        try first.write(to: path, replace: false)
+        #expect(throws: FileIOError.exists(path: path)) { try second.write(to: path, replace: false) }
+        #expect(try ControlVector(path: path) == first)
+        try second.write(to: path, replace: true)
+        #expect(try ControlVector(path: path) == second)
     }
 
     /// The shape repeng's `ControlVector.export_gguf` writes through gguf-py: `general.architecture`

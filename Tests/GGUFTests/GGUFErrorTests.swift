@@ -340,8 +340,8 @@ import Testing
         var w = GGUFWriter()
         w.addTensor("w", dims: [2], type: .f32, bytes: [1, 2, 3])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-bad-\(UUID()).gguf").path
-        let e = #expect(throws: GGUFError.self) { try w.write(to: path) }
-        guard case .writeFailed(path, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
+        let e = #expect(throws: GGUFError.self) { try w.write(to: path, replace: false) }
+        guard case .cannotSerialize(let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(reason.contains("'w'"))
         #expect(!FileManager.default.fileExists(atPath: path))
     }

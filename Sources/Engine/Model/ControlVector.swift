@@ -57,7 +57,8 @@ public struct ControlVector: Sendable, Equatable {
     /// reads the layer of each tensor from its name and does not rely on the count).
     public func serialize() -> [UInt8] { writer().serialize() }
 
-    public func write(to path: String) throws { try writer().write(to: path) }
+    /// Writes the file atomically; an existing file is replaced only with `replace` (see `GGUFWriter.write`).
+    public func write(to path: String, replace: Bool) throws { try writer().write(to: path, replace: replace) }
 
     private func writer() -> GGUFWriter {
         var w = GGUFWriter()
