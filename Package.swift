@@ -21,23 +21,23 @@ let package = Package(
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers", "FileIO"]),
         // The one session-log schema: Codable events, the writer and a tolerant reader (DESIGN.md §5).
-        .target(name: "SessionLog"),
+        .target(name: "SessionLog", dependencies: ["FileIO"]),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
         .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
         .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
-        .testTarget(name: "FileIOTests", dependencies: ["FileIO"]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "FileIO"]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "FileIO", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
-        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "FileIO"]),
+        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "FileIO", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "FileIO", "TestSupport"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "FileIO", "TestSupport"]),
-        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports"]),
+        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "SessionLog", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),

@@ -1,9 +1,11 @@
 /// Why a file could not be read or written. Each message is one line naming the path and saying what to do.
 public enum FileIOError: Error, CustomStringConvertible, Equatable {
+    case missing(path: String)
     case cannotOpen(path: String, reason: String)
     /// The path names a FIFO, a folder, a device or a socket: refused before anything could block on it.
-    case notRegularFile(path: String, kind: String)
-    case tooLarge(path: String, bytes: Int, limit: Int)
+    case notRegularFile(path: String, kind: FileKind)
+    /// `bytes` is nil when the size is unknown (a stream read up to the limit).
+    case tooLarge(path: String, bytes: Int?, limit: Int)
     case cannotRead(path: String, reason: String)
     case notUTF8(path: String)
     /// Writing: a folder is never replaced by a file.
@@ -14,24 +16,42 @@ public enum FileIOError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .cannotOpen(let p, let why):
-            return "cannot open \(p): \(why)"
-        case .notRegularFile(let p, let kind):
-            return "cannot read \(p): it is \(kind), not a regular file; give the path of a file"
-        case .tooLarge(let p, let bytes, let limit):
-            return "\(p) is \(byteSize(bytes)); Limbic reads at most \(byteSize(limit)) here: give a smaller file"
-        case .cannotRead(let p, let why):
-            return "cannot read \(p): \(why)"
-        case .notUTF8(let p):
-            return "\(p) is not UTF-8 text"
-        case .isDirectory(let p):
-            return "cannot write \(p): it is a folder; give a file name (a folder is never replaced)"
-        case .exists(let p):
-            return "\(p) already exists and was left as it was"
-        case .cannotWrite(let p, let why):
-            return "cannot write \(p): \(why)"
+        case .missing(let p), .cannotOpen(let p, _), .cannotRead(let p, _): return "cannot read \(p): \(reason)"
+        case .notRegularFile(let p, _): return "cannot read \(p): \(reason); give the path of a file"
+        case .tooLarge(let p, _, _), .notUTF8(let p), .exists(let p): return "\(p): \(reason)"
+        case .isDirectory(let p), .cannotWrite(let p, _): return "cannot write \(p): \(reason)"
         }
     }
+
+    /// The message without the path, for errors of other modules that name the path themselves.
+    public var reason: String {
+        switch self {
+        case .missing:
+            return "no such file"
+        case .cannotOpen(_, let why), .cannotRead(_, let why), .cannotWrite(_, let why):
+            return why
+        case .notRegularFile(_, let kind):
+            return "it is \(kind.rawValue), not a regular file"
+        case .tooLarge(_, let bytes, let limit):
+            return "it is " + (bytes.map { byteSize($0) + ", " } ?? "") + "more than the \(byteSize(limit)) Limbic reads here"
+        case .notUTF8:
+            return "it is not UTF-8 text"
+        case .isDirectory:
+            return "it is a folder; give a file name (a folder is never replaced)"
+        case .exists:
+            return "it already exists and was left as it was"
+        }
+    }
+}
+
+/// What a path that is not a regular file names, in words.
+public enum FileKind: String, Sendable {
+    case folder = "a folder"
+    case namedPipe = "a named pipe (FIFO)"
+    case characterDevice = "a character device"
+    case blockDevice = "a block device"
+    case socket = "a socket"
+    case other = "not a file"
 }
 
 /// `512 bytes`, `3.0 KiB`, `16.0 MiB`: sizes in messages.

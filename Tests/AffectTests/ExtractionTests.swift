@@ -1,5 +1,6 @@
 import FileIO
 import Foundation
+import TestSupport
 import Testing
 @testable import Affect
 @testable import Engine
@@ -132,6 +133,20 @@ struct DatasetTests {
         #expect(throws: AffectError.self) { try EmotionDataset(directory: "/nonexistent") }
         let noNeutral = try makeDataset(["calm.txt": "a\nb\nc", "sad.txt": "a\nb\nc"])
         do { _ = try EmotionDataset(directory: noNeutral) } catch { #expect("\(error)".contains("neutral.txt")) }
+    }
+
+    /// A named pipe among the dataset's files (or as the lexicon) is refused at once, not waited on.
+    @Test func aNamedPipeIsRefusedNotRead() throws {
+        let lines = (0..<12).map { "passage \($0)" }.joined(separator: "\n")
+        let dir = try makeDataset(["calm.txt": lines, "neutral.txt": lines])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(mkfifo(dir + "/sad.txt", 0o600) == 0)
+        let fifo = try FIFO(name: "emotion-words.txt")
+        defer { fifo.remove() }
+        let start = Date()
+        #expect(throws: FileIOError.notRegularFile(path: dir + "/sad.txt", kind: .namedPipe)) { try EmotionDataset(directory: dir) }
+        #expect(throws: FileIOError.notRegularFile(path: fifo.path, kind: .namedPipe)) { try EmotionLexicon(path: fifo.path) }
+        #expect(Date().timeIntervalSince(start) < 1)
     }
 
     @Test func lexiconMatchesWordPrefixes() {

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Testing
 import TestSupport
@@ -195,5 +196,11 @@ struct MonitorTests {
         do { _ = try SelfReportTemplate.load(style: "bad", directory: dir); Issue.record("no error") } catch {
             #expect("\(error)".hasSuffix("bad.txt:1: expected 'question:', 'answer:' or 'choices:'"))
         }
+        // A named pipe in a template's place is refused at once.
+        let fifo = try FIFO(name: "rating.txt")
+        defer { fifo.remove() }
+        let (e, seconds) = fifo.timed { #expect(throws: FileIOError.self) { _ = try SelfReportTemplate.load(style: "rating", directory: fifo.folder) } }
+        #expect(seconds < 1)
+        #expect(e == .notRegularFile(path: fifo.path, kind: .namedPipe))
     }
 }

@@ -1,6 +1,7 @@
 import FileIO
 import Foundation
 import GGUF
+import TestSupport
 import Testing
 @testable import Engine
 
@@ -17,6 +18,15 @@ struct ControlVectorTests {
         #expect(f["controlvector.layer_count"]?.int == 2)
         #expect(f.tensor(named: "direction.7")?.dims == [4])
         #expect(cv.warnings.isEmpty)
+    }
+
+    /// `--steer FIFO` used to block forever in open(2).
+    @Test func aNamedPipeIsRefusedAtOnce() throws {
+        let fifo = try FIFO(name: "calm.gguf")
+        defer { fifo.remove() }
+        let (e, seconds) = fifo.timed { #expect(throws: GGUFError.self) { _ = try ControlVector(path: fifo.path) } }
+        #expect(seconds < 1)
+        #expect(e == .cannotOpen(path: fifo.path, reason: "it is a named pipe (FIFO), not a regular file"))
     }
 
     @Test func anExistingFileIsReplacedOnlyWhenAsked() throws {

@@ -1,6 +1,7 @@
 import Affect
 import Agent
 import Engine
+import FileIO
 import Foundation
 import LimbicCLI
 import Tokenizers
@@ -51,16 +52,18 @@ enum ChatCommand: Command {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         var system: String? = nil
         if let path = args.string("system") {
-            guard let s = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw UsageError("cannot read the system prompt file '\(path)'")
+            do {
+                system = try RegularFile.readText(path).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch let e as FileIOError {
+                throw UsageError("--system: \(e)")
             }
-            system = s.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let sampling = try SamplingOptions.parameters(args)
         let maxTokens = try SamplingOptions.maxTokens(args)
         var script: [String]? = nil
         if let path = args.string("script") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError("cannot read the script '\(path)'") }
+            let text: String
+            do { text = try RegularFile.readText(path) } catch let e as FileIOError { throw UsageError("--script: \(e)") }
             script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
         let model = try ModelOptions.load(args)
