@@ -9,14 +9,15 @@ public enum Terminal {
     public static var stdoutIsTTY: Bool { isatty(1) == 1 && ProcessInfo.processInfo.environment["TERM"] != "dumb" }
     public static var stdinIsTTY: Bool { isatty(0) == 1 }
 
-    /// Writes to stdout without a newline and flushes (streaming text).
+    /// Writes to stdout without a newline, unbuffered (streaming text). A stdout that cannot be written ends the
+    /// process (`StandardStreams.write`).
     public static func out(_ s: String) {
-        FileHandle.standardOutput.write(Data(s.utf8))
+        StandardStreams.write(s, to: 1)
     }
 
     /// One diagnostic line on stderr.
     public static func note(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
+        StandardStreams.write(s + "\n", to: 2)
     }
 
     /// Dim text on a TTY (for timings and hints), plain otherwise.
