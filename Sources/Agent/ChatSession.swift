@@ -62,7 +62,7 @@ public final class ChatSession {
     /// far as it got.
     public func reply(to user: String, isCancelled: @escaping () -> Bool = { false },
                       onText: (String) -> Void = { _ in }) throws -> ChatTurn {
-        let ids = encoder.encode(renderedMessages + [ChatMessage(role: "user", content: user)])
+        let ids = try encoder.encode(renderedMessages + [ChatMessage(role: "user", content: user)])
         guard ids.count < context.capacity else {
             throw EngineError.contextFull(needed: ids.count + 1, capacity: context.capacity)
         }

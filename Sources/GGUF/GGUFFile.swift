@@ -55,8 +55,9 @@ public final class GGUFFile: @unchecked Sendable {
     private let unmap: (@Sendable () -> Void)?
 
     /// Opens and validates the file at `path` (mmap, read-only). Anything but a regular file (a FIFO, a folder, a
-    /// device) is refused before it is read, so a named pipe given as a model or `--steer` file never blocks.
-    public convenience init(path: String) throws {
+    /// device) is refused before it is read, so a named pipe given as a model or `--steer` file never blocks; so
+    /// is a file larger than `maxSize`, before it is mapped.
+    public convenience init(path: String, maxSize: Int? = nil) throws {
         let fd: Int32, size: Int
         do {
             (fd, size) = try RegularFile.open(path)
@@ -64,6 +65,9 @@ public final class GGUFFile: @unchecked Sendable {
             throw GGUFError.cannotOpen(path: path, reason: e.reason)
         }
         defer { close(fd) }
+        if let maxSize, size > maxSize {
+            throw GGUFError.cannotOpen(path: path, reason: FileIOError.tooLarge(path: path, bytes: size, limit: maxSize).reason)
+        }
         guard size > 0 else { throw GGUFError.cannotOpen(path: path, reason: "the file is empty (0 bytes), not a GGUF file") }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw GGUFError.cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")

@@ -33,7 +33,7 @@ struct MonitorTests {
     @Test func selfReportLeavesTheConversationBitIdentical() throws {
         let model = try TinyModel.chatModel()
         let chat = try model.chatTemplate()
-        let prompt = model.tokenizer.encode(chat.render(conversation, addGenerationPrompt: false), addSpecial: true, parseSpecial: true)
+        let prompt = try model.tokenizer.encode(chat.render(conversation, addGenerationPrompt: false), addSpecial: true, parseSpecial: true)
         let a = model.makeContext(capacity: 1024), b = model.makeContext(capacity: 1024)
         try a.evaluate(prompt)
         try b.evaluate(prompt)
@@ -85,7 +85,7 @@ struct MonitorTests {
         recorder.attach(to: ctx)
         let rows = Rows()
         // A second, independent capture of the same layer to recompute by hand.
-        let tokens = model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
+        let tokens = try model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
         try ctx.evaluate(tokens)
         let check = model.makeContext(capacity: 256)
         check.hooks.subscribe(rows, sites: [.layer(1)])

@@ -66,7 +66,7 @@ struct TurnPipelineTests {
         #expect(p.session.messages.last == ChatMessage(role: "system", content: "Monitor: calm is high."))
         // The note is part of what the model reads next: the second prompt's tokens contain it.
         let second = try p.run("Go on")
-        let note = p.session.model.tokenizer.encode("Monitor: calm is high.", addSpecial: false, parseSpecial: false)
+        let note = try p.session.model.tokenizer.encode("Monitor: calm is high.", addSpecial: false, parseSpecial: false)
         let prompt = Array(p.session.context.tokens[..<second.turn.replyPositions.lowerBound])
         #expect(prompt.indices.contains { i in i + note.count <= prompt.count && Array(prompt[i..<(i + note.count)]) == note })
     }

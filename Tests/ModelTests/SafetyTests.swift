@@ -85,4 +85,30 @@ import Testing
             #expect(o.stderr.split(separator: "\n").count == 1)
         }
     }
+
+    /// Inputs past their documented limits are refused quickly, before the work they would cost (a 50 MB single
+    /// word took 37 s and 3.2 GB to tokenize).
+    @Test(.tags(.model)) func inputsPastTheirLimitsAreRefused() throws {
+        _ = try Limbic.ensureModel(CLITests.model)
+        let dir = try tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let huge = dir + "/huge.txt", word = dir + "/word.txt", script = dir + "/script.txt"
+        try Data(repeating: 0x61, count: 50_000_000).write(to: URL(fileURLWithPath: huge))
+        try Data(("Hello " + String(repeating: "a", count: 65_537)).utf8).write(to: URL(fileURLWithPath: word))
+        try Data(("Hi\n" + String(repeating: "a", count: 2 << 20) + "\n").utf8).write(to: URL(fileURLWithPath: script))
+        let cases: [(String, [String], String)] = [
+            (#""$@" < "$HUGE" > /dev/null"#, ["tokenize"], "standard input: it is more than the 16.0 MiB Limbic reads here"),
+            (#""$@" < "$HUGE" > /dev/null"#, ["generate", "--max-tokens", "1"], "standard input: it is more than"),
+            (#""$@" < "$WORD" > /dev/null"#, ["tokenize"], "run of 65538 bytes with no word break at byte 5"),
+            (#""$@" > /dev/null"#, ["chat", "--no-monitor", "--script", script], "script.txt:2: the line is 2.0 MiB"),
+        ]
+        setenv("HUGE", huge, 1)
+        setenv("WORD", word, 1)
+        for (sh, args, message) in cases {
+            let o = try shell(sh, args, timeout: 30)
+            #expect(o.status == 1, "\(args): exit \(o.status) \(o.stderr)")
+            #expect(o.stderr.contains(message), "\(args): \(o.stderr)")
+            #expect(o.seconds < 10, "\(args) took \(o.seconds) s")
+        }
+    }
 }

@@ -35,13 +35,13 @@ enum CaptureCommand: Command {
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        let text = args.text ?? Terminal.readStdin()
+        let text = try args.text ?? Terminal.readStdin()
         let model = try ModelOptions.load(args)
         let sites = try LayerSelection.parse(args.string("layers") ?? "all", option: "--layers")
             .sites(layerCount: model.config.layerCount, option: "--layers")
         let positions = try PositionRange.selector(args.string("positions") ?? "last", option: "--positions")
         let ctx = try ModelOptions.context(model, args)
-        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let ids = try model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let recorder = ActivationRecorder(width: model.config.hiddenSize, sites: Set(sites), reservePositions: positions == .last ? 1 : ids.count)
         ctx.hooks.subscribe(recorder, sites: Set(sites), positions: positions)
         try ctx.evaluate(ids, logits: .none)

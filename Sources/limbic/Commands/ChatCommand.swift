@@ -62,9 +62,7 @@ enum ChatCommand: Command {
         let maxTokens = try SamplingOptions.maxTokens(args)
         var script: [String]? = nil
         if let path = args.string("script") {
-            let text: String
-            do { text = try RegularFile.readText(path) } catch let e as FileIOError { throw UsageError("--script: \(e)") }
-            script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            do { script = try ChatScript.load(path) } catch let e as FileIOError { throw UsageError("--script: \(e)") }
         }
         let model = try ModelOptions.load(args)
         let ctx = try ModelOptions.context(model, args)
@@ -133,6 +131,9 @@ enum ChatCommand: Command {
             } catch let e as EngineError {
                 // A full context is recoverable: say so and keep the session.
                 Terminal.note("limbic chat: \(e)")
+            } catch let e as TokenizerError {
+                // So is a message the tokenizer refuses (too long, a word without breaks past its limit).
+                Terminal.note("limbic chat: \(e)")
             }
             Interrupt.clear()
         }
@@ -196,26 +197,35 @@ enum ChatCommand: Command {
     }
 
     /// Reads one message: a line, or the lines between two `"""` lines. Nil at end of input (Ctrl-D).
-    /// Ctrl-C at the prompt shows ^C and asks again.
+    /// Ctrl-C at the prompt shows ^C and asks again. A message past `ChatScript.maxMessageBytes` is dropped with a
+    /// note, and the next one is read.
     static func readMessage(_ reader: LineReader, interactive: Bool) -> String? {
+        let limit = ChatScript.maxMessageBytes
+        func tooLong() { Terminal.note("limbic chat: that message is longer than \(byteSize(limit)), the most chat sends; it was not sent") }
         func line(_ prompt: String) -> String? {
             while true {
                 if interactive { Terminal.out(prompt) }
                 Interrupt.clear()
                 switch reader.next() {
                 case .line(let l): return l
+                case .tooLong: tooLong()
                 case .interrupted: Terminal.out("^C\n")
                 case .end: return nil
                 }
             }
         }
-        guard let first = line("> ") else { return nil }
-        guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
-        var lines: [String] = []
-        while let l = line("… ") {
-            if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
-            lines.append(l)
+        while true {
+            guard let first = line("> ") else { return nil }
+            guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
+            var lines: [String] = []
+            var bytes = 0
+            while let l = line("… ") {
+                if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
+                bytes += l.utf8.count + 1
+                if bytes <= limit { lines.append(l) } else { lines = [] }   // past the limit: read to the end, keep nothing
+            }
+            if bytes <= limit { return lines.joined(separator: "\n") }
+            tooLong()
         }
-        return lines.joined(separator: "\n")
     }
 }

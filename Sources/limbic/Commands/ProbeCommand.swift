@@ -125,7 +125,7 @@ enum ProbeCommand: Command {
 
     /// classify's passages: `--text`, else the non-blank lines of stdin.
     static func passages(_ args: ParsedArguments) throws -> [String] {
-        let texts = args.string("text").map { [$0] }
+        let texts = try args.string("text").map { [$0] }
             ?? Terminal.readStdin().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !texts.isEmpty else { throw UsageError("classify needs passages on stdin (one per line) or --text") }
         return texts
@@ -164,10 +164,7 @@ enum ProbeCommand: Command {
     static func importVector(model: LanguageModel, _ args: ParsedArguments) throws {
         // ProbeSubcommand.parse has checked both before the model was loaded.
         guard args.positionals.count == 2, let name = args.string("name") else { throw UsageError("usage: limbic probe import --name NAME FILE") }
-        let cv = try ControlVector(path: args.positionals[1])
-        guard cv.width == model.config.hiddenSize else {
-            throw UsageError("\(args.positionals[1]) has \(cv.width)-wide directions but the model's hidden size is \(model.config.hiddenSize)")
-        }
+        let cv = try ControlVector(path: args.positionals[1], for: model.config)
         let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
         try OutputFile.check(out, args)   // before the neutral passages are read
         let ds = try ProbeOptions.dataset(args)
