@@ -3,7 +3,9 @@ import Foundation
 
 /// `limbic chat --script FILE`: the user turns of a scripted conversation, one per line.
 ///
-/// Every non-blank line is one user turn, sent as written (spaces around it trimmed). The file is read whole before the model loads (at most 16 MiB, a regular file), and a line past
+/// Every non-blank line is one user turn, sent as written (spaces around it trimmed): a line that starts with `/`
+/// is text for the model, not a chat command, so a script cannot clear, quit or reconfigure the session it drives.
+/// The file is read whole before the model loads (at most 16 MiB, a regular file), and a line past
 /// `maxMessageBytes` is an error naming it.
 public enum ChatScript {
     /// The longest message chat sends, from a script line, a typed or piped line or a `"""` block: 1 MiB, far more

@@ -111,4 +111,60 @@ import Testing
             #expect(o.seconds < 10, "\(args) took \(o.seconds) s")
         }
     }
+
+    /// A scripted chat: a line starting with / is a user turn, a turn that fails is logged with its error, the
+    /// script goes on and exits 1; the log, cut off, is reported as such.
+    @Test(.tags(.model)) func aScriptWithAFailedTurn() throws {
+        _ = try Limbic.ensureModel(CLITests.model)
+        let dir = try tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let script = dir + "/script.txt", log = dir + "/run.jsonl", cut = dir + "/cut.jsonl"
+        let long = String(repeating: "word ", count: 700)
+        try Data("Hello.\n/clear\n\(long)\nBye.\n".utf8).write(to: URL(fileURLWithPath: script))
+        let o = try Limbic.run(["chat", "--script", script, "--log", log, "--context", "512", "--selfreport-every", "off",
+                                "--temp", "0", "--max-tokens", "8", "--threads", "2"])
+        #expect(o.status == 1, "\(o.stderr)")
+        #expect(o.stderr.contains("the context holds 512 tokens"), "\(o.stderr)")
+        #expect(o.stderr.contains("1 of 4 script turns failed"), "\(o.stderr)")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+        let events = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let users = events.filter { $0["event"] as? String == "turn" && $0["role"] as? String == "user" }
+        #expect(users.map { $0["text"] as? String ?? "" } == ["Hello.", "/clear", long.trimmingCharacters(in: .whitespaces), "Bye."])
+        #expect(users.map { $0["error"] != nil } == [false, false, true, false])
+        #expect(users.map { $0["turn"] as? Int ?? -1 } == [0, 1, 2, 2])
+        #expect(events.last?["event"] as? String == "end")
+
+        let report = try Limbic.json(["report", "--json", log])
+        let session = (report["sessions"] as? [[String: Any]])?.first ?? [:]
+        #expect(session["cut_off"] as? Bool == false && session["end"] as? String == "end of script")
+        #expect((session["failed_turns"] as? [[String: Any]])?.first?["turn"] as? Int == 2)
+        try Data((lines.dropLast().joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: cut))
+        let cutReport = try Limbic.run(["report", cut])
+        #expect(cutReport.status == 0)
+        #expect(cutReport.stdout.contains("cut off: the log has no 'end' event"), "\(cutReport.stdout)")
+        let cutJSON = try Limbic.json(["report", "--json", cut])
+        #expect((cutJSON["sessions"] as? [[String: Any]])?.first?["cut_off"] as? Bool == true)
+    }
+
+    /// capture --out never replaces a folder, and a file only with --force (checked before the model loads).
+    @Test(.tags(.model)) func captureOutNeedsForce() throws {
+        _ = try Limbic.ensureModel(CLITests.model)
+        let dir = try tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/acts.gguf", folder = dir + "/folder.gguf"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: out))
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: folder + "/inside"))
+        let args = ["capture", "--layers", "3", "--threads", "2", "Hello there"]
+        let refused = try Limbic.run(args + ["--out", out])
+        #expect(refused.status == 2 && refused.stderr.contains("--out \(out) already exists; pass --force to replace it"), "\(refused.stderr)")
+        #expect(FileManager.default.contents(atPath: out) == Data("mine".utf8))
+        let onFolder = try Limbic.run(args + ["--out", folder, "--force"])
+        #expect(onFolder.status == 2 && onFolder.stderr.contains("is a folder"), "\(onFolder.stderr)")
+        #expect(FileManager.default.contents(atPath: folder + "/inside") == Data("keep".utf8))
+        let forced = try Limbic.run(args + ["--out", out, "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try GGUFFile(path: out).tensor(named: "l_out-3") != nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["acts.gguf", "folder.gguf"])
+    }
 }

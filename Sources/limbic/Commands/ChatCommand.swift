@@ -14,13 +14,18 @@ enum ChatCommand: Command {
     Type a message and press Enter. After each reply a panel shows the probe readings (z against neutral text) and \
     the model's self-report (read from logits on a fork of the conversation), marking where they disagree; every \
     turn goes to a JSONL session log. A line of three double quotes (\"\"\") starts and ends a multi-line \
-    message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. --script runs the user turns of a file \
-    (one per line) without a terminal. The first start on a model builds its probe set and self-report baseline \
-    (about a minute for SmolLM2); later starts use the cache.
+    message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. A message that cannot be sent (the context \
+    is full) is logged with its error and the chat goes on. The first start on a model builds its probe set and \
+    self-report baseline (about a minute for SmolLM2); later starts use the cache.
+
+    --script FILE runs the user's side of a conversation without a terminal: every non-blank line of FILE is one \
+    user turn, sent as written (spaces around it trimmed; at most 1 MiB). Chat commands do not apply there: a line \
+    that starts with / is text for the model. A turn that fails is logged with its error and the script goes on; \
+    chat then exits 1.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("system", "FILE", "A file whose text is the system prompt."),
-        .option("script", "FILE", "Run the user turns in FILE (one per line) and exit."),
+        .option("script", "FILE", "Send each non-blank line of FILE as one user turn, verbatim (/ lines included), and exit."),
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
         "limbic chat",
@@ -84,6 +89,7 @@ enum ChatCommand: Command {
         var endReason = "error"   // until the loop ends normally
         defer { pipeline.end(reason: endReason) }
         var last: TurnOutcome? = nil
+        var failed = 0
         while true {
             let next: String?
             if script != nil {
@@ -94,7 +100,7 @@ enum ChatCommand: Command {
             }
             guard let message = next else { break }
             if message.isEmpty { continue }
-            if message.hasPrefix("/") {
+            if script == nil && message.hasPrefix("/") {   // a script's lines are all user turns
                 if try slashCommand(message, pipeline: pipeline, last: &last, feel: feelTemplate, panel: &panel) { endReason = "exit"; return ExitCode.ok }
                 continue
             }
@@ -129,16 +135,22 @@ enum ChatCommand: Command {
                     break
                 }
             } catch let e as EngineError {
-                // A full context is recoverable: say so and keep the session.
+                // A full context is recoverable: say so and keep the session (the pipeline has logged the turn).
                 Terminal.note("limbic chat: \(e)")
+                failed += 1
             } catch let e as TokenizerError {
                 // So is a message the tokenizer refuses (too long, a word without breaks past its limit).
                 Terminal.note("limbic chat: \(e)")
+                failed += 1
             }
             Interrupt.clear()
         }
         endReason = script != nil ? "end of script" : "end of input"
         if interactive { Terminal.out("\n") }
+        if let script, failed > 0 {
+            Terminal.note("limbic chat: \(failed) of \(script.count) script turns failed (each is in the session log with its error)")
+            return ExitCode.error
+        }
         return ExitCode.ok
     }
 
