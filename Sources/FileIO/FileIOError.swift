@@ -33,7 +33,7 @@ public enum FileIOError: Error, CustomStringConvertible, Equatable {
         case .notRegularFile(_, let kind):
             return "it is \(kind.rawValue), not a regular file"
         case .tooLarge(_, let bytes, let limit):
-            return "it is " + (bytes.map { byteSize($0) + ", " } ?? "") + "more than the \(byteSize(limit)) Limbic reads here"
+            return "it is " + (bytes.map { byteSize($0) + ", " } ?? "") + "more than the \(byteSize(limit)) Limbic reads here; shorten or split it"
         case .notUTF8:
             return "it is not UTF-8 text"
         case .isDirectory:

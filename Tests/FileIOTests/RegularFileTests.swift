@@ -29,7 +29,7 @@ struct RegularFileTests {
         #expect(try RegularFile.read(dir.file("ten"), limit: 10) == Array("0123456789".utf8))
         let e = #expect(throws: FileIOError.self) { _ = try RegularFile.read(dir.file("ten"), limit: 9) }
         #expect(e == .tooLarge(path: dir.file("ten"), bytes: 10, limit: 9))
-        #expect(e?.description == "\(dir.file("ten")): it is 10 bytes, more than the 9 bytes Limbic reads here")
+        #expect(e?.description == "\(dir.file("ten")): it is 10 bytes, more than the 9 bytes Limbic reads here; shorten or split it")
     }
 
     /// Files that report no size (/proc) are read to their end, still bounded.

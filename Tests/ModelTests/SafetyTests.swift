@@ -167,4 +167,20 @@ import Testing
         #expect(try GGUFFile(path: out).tensor(named: "l_out-3") != nil)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["acts.gguf", "folder.gguf"])
     }
+
+    /// probe export and import check --out before anything loads: an existing file needs --force, a folder is refused.
+    @Test func probeOutNeedsForce() throws {
+        let dir = try tempFolder()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/calm.gguf"
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: out))
+        for args in [["probe", "export", "--llama-cpp", "calm", "--out", out], ["probe", "import", "--name", "calm2", "--out", out, out]] {
+            let o = try Limbic.run(args)
+            #expect(o.status == 2, "\(args): \(o.stderr)")
+            #expect(o.stderr.contains("--out \(out) already exists; pass --force to replace it"), "\(o.stderr)")
+            let folder = try Limbic.run(args.map { $0 == out ? dir : $0 } + ["--force"])
+            #expect(folder.status == 2 && folder.stderr.contains("is a folder"), "\(folder.stderr)")
+        }
+        #expect(FileManager.default.contents(atPath: out) == Data("mine".utf8))
+    }
 }

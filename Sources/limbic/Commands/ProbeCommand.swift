@@ -166,14 +166,15 @@ enum ProbeCommand: Command {
         guard args.positionals.count == 2, let name = args.string("name") else { throw UsageError("usage: limbic probe import --name NAME FILE") }
         let cv = try ControlVector(path: args.positionals[1], for: model.config)
         let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
-        try OutputFile.check(out, args)   // before the neutral passages are read
+        let label = args.string("out") == nil ? "the imported probe set" : "--out"
+        try OutputFile.check(out, args, option: label)   // before the neutral passages are read
         let ds = try ProbeOptions.dataset(args)
         let neutral = try PassageActivations.collect(model: model, texts: ds.neutral.map(\.text))
         let store = ModelStore()
         let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try store.sha256(ofModelAt: model.path),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
-        try OutputFile.write(out, args) { try set.write(to: out, replace: $0) }
+        try OutputFile.write(out, args, option: label) { try set.write(to: out, replace: $0) }
         Terminal.out(out + "\n")
         Terminal.note("imported '\(name)' (\(cv.layers.count) layers, reading layer \(reading)); use it with --probe \(out)")
     }
