@@ -11,33 +11,37 @@ let package = Package(
         // The hot quantized dot-product kernels, with intrinsics chosen at run time (DESIGN.md §8).
         // -O3 so that even debug builds (which `swift test` uses) run the kernels at full speed.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
-        .target(name: "GGUF"),
+        // Reading user-given files (regular files only, bounded, never blocking), writing files atomically, whole
+        // reads and writes on descriptors.
+        .target(name: "FileIO"),
+        .target(name: "GGUF", dependencies: ["FileIO"]),
         // The model registry, fetching with pip, sha256 checks, cache paths and `$LIMBIC_HOME`.
         .target(name: "ModelStore", dependencies: ["GGUF"]),
         .target(name: "Tokenizers", dependencies: ["GGUF"]),
         .target(name: "Engine", dependencies: ["GGUF", "Tokenizers", "CKernels"]),
-        .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers"]),
+        .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers", "FileIO"]),
         // The one session-log schema: Codable events, the writer and a tolerant reader (DESIGN.md §5).
-        .target(name: "SessionLog"),
+        .target(name: "SessionLog", dependencies: ["FileIO"]),
         .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
-        .target(name: "LimbicCLI", dependencies: ["GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
+        .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
         .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports"]),
-        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
-        .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
+        .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
+        .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
+        .testTarget(name: "GGUFTests", dependencies: ["GGUF", "FileIO", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
-        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect"]),
+        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "FileIO", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF", "Fuzzing"], path: "Tests/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "TestSupport"]),
-        .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "FileIO", "TestSupport"]),
+        .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "FileIO", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
-        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports"]),
+        .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "SessionLog", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),

@@ -1,7 +1,6 @@
 /// Errors of emotion datasets, probe sets and readings.
 public enum AffectError: Error, CustomStringConvertible {
     case datasetMissing(String)
-    case unreadable(String)
     case tooFewEmotions(String, Int)
     case noNeutral(String)
     case tooFewPassages(emotion: String, count: Int)
@@ -17,8 +16,6 @@ public enum AffectError: Error, CustomStringConvertible {
         switch self {
         case .datasetMissing(let d):
             return "no emotion dataset at \(d): run from the Limbic checkout, point --emotions (or $LIMBIC_PROMPTS) at a folder of <emotion>.txt files with a neutral.txt, or chat with --no-monitor"
-        case .unreadable(let p):
-            return "cannot read \(p) as UTF-8 text"
         case .tooFewEmotions(let d, let n):
             return "\(d) holds \(n) emotion file(s); at least 2 are needed besides neutral.txt"
         case .noNeutral(let d):

@@ -26,7 +26,7 @@ public enum CausalCheck {
         let layer = probes.readingLayer
         let later = min(layer + offset, model.config.layerCount - 1)
         let norms = try model.meanResidualNorms()
-        let ids = model.tokenizer.encode(prompt, addSpecial: true, parseSpecial: false)
+        let ids = try model.tokenizer.encode(prompt, addSpecial: true, parseSpecial: false)
         let ctx = model.makeSequence(capacity: ids.count + 1, threads: threads)
         let recorder = ActivationRecorder(width: model.config.hiddenSize)
         ctx.hooks.subscribe(recorder, sites: [.layer(later)], positions: .range(min(probes.skipTokens, ids.count - 1)..<Int.max))

@@ -1,4 +1,5 @@
 import Engine
+import FileIO
 import Foundation
 import GGUF
 
@@ -40,11 +41,10 @@ public struct EmotionDataset: Sendable {
         var sha = SHA256()
         for file in files {
             let path = directory + "/" + file
-            guard let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw AffectError.unreadable(path)
-            }
+            let data = try RegularFile.read(path, limit: RegularFile.textLimit)
+            guard let text = String(validating: data, as: UTF8.self) else { throw FileIOError.notUTF8(path: path) }
             sha.update(Array(file.utf8) + [0])
-            sha.update(Array(data) + [0])
+            sha.update(data + [0])
             let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             let name = String(file.dropLast(4))
@@ -96,7 +96,7 @@ public struct EmotionLexicon: Sendable {
     public init(words: [String: [String]]) { self.words = words }
 
     public init(path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw AffectError.unreadable(path) }
+        let text = try RegularFile.readText(path)
         var words: [String: [String]] = [:]
         for raw in text.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)

@@ -32,7 +32,7 @@ public struct PassageActivations: Sendable {
     public static func collect(model: any InferenceBackend, texts: [String], skip: Int = defaultSkip, threads: Int? = nil,
                                progress: (Int) -> Void = { _ in }) throws -> PassageActivations {
         let c = model.config
-        let ids = texts.map { model.tokenizer.encode($0, addSpecial: true, parseSpecial: false) }
+        let ids = try texts.map { try model.tokenizer.encode($0, addSpecial: true, parseSpecial: false) }
         let longest = ids.map(\.count).max() ?? 1
         let ctx = model.makeSequence(capacity: min(c.contextLength, longest + 1), threads: threads)
         let acc = MeanAccumulator(layerCount: c.layerCount, width: c.hiddenSize)

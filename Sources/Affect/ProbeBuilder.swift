@@ -1,4 +1,5 @@
 import Engine
+import FileIO
 import Foundation
 
 /// Builds and validates a probe set for a model from an emotion dataset (DESIGN.md §6; issue: emotion vectors).
@@ -19,7 +20,7 @@ public enum ProbeBuilder {
             progress(.reading(done: $0, total: texts.count))
         }
         if let dump = ProcessInfo.processInfo.environment["LIMBIC_DUMP_ACTIVATIONS"] {   // research aid: numpy.fromfile
-            try Data(bytes: acts.values, count: acts.values.count * 4).write(to: URL(fileURLWithPath: dump))
+            try acts.values.withUnsafeBytes { try AtomicFile.write($0, to: dump, replace: true) }
         }
         return fit(acts, train: train, validation: valid, neutralCount: neutral.count, emotions: dataset.emotions,
                    lexicon: lexicon, method: method, modelSHA256: modelSHA256, datasetHash: dataset.hash,

@@ -62,12 +62,12 @@ public struct ProbeSet: Sendable {
 
     // MARK: Storage
 
-    /// Writes the set (validated first: a set that could not be read back is never written), with its content
-    /// checksum.
-    public func write(to path: String) throws {
+    /// Writes the set atomically (validated first: a set that could not be read back is never written), with its
+    /// content checksum, creating its folder; an existing file is replaced only with `replace` (see `GGUFWriter.write`).
+    public func write(to path: String, replace: Bool) throws {
         try validate(path: path)
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try writer().write(to: path)
+        try writer().write(to: path, replace: replace)
     }
 
     /// The file's contents, unvalidated (tests write damaged sets with it); version 1 has no content checksum.

@@ -63,7 +63,7 @@ public struct SelfReporter {
     /// The token ids of the choices after `answer`, and how many of the answer's tokens end the prefix: found as
     /// the single token each choice adds to the longest common prefix of answer + " " + choice.
     func choiceTokens(answer: String, choices: [String], style: String) throws -> (prefix: [Int], ids: [Int]) {
-        let tails = choices.map { model.tokenizer.encode(answer + " " + $0, addSpecial: false, parseSpecial: false) }
+        let tails = try choices.map { try model.tokenizer.encode(answer + " " + $0, addSpecial: false, parseSpecial: false) }
         let common = tails.dropFirst().reduce(tails[0].count) { min($0, commonPrefixLength(tails[0], $1)) }
         guard tails.allSatisfy({ $0.count == common + 1 }) else {
             throw AffectError.templateTokens(style: style, reason: "each choice must be exactly one token after the answer text")
@@ -72,8 +72,8 @@ public struct SelfReporter {
     }
 
     /// Token sequence for the conversation plus a question and the answer start (without the choice token).
-    func sequence(messages: [ChatMessage], question: String, answerPrefix: [Int]) -> [Int] {
-        chat.encode(messages + [ChatMessage(role: "user", content: question)]) + answerPrefix
+    func sequence(messages: [ChatMessage], question: String, answerPrefix: [Int]) throws -> [Int] {
+        try chat.encode(messages + [ChatMessage(role: "user", content: question)]) + answerPrefix
     }
 
     /// Asks `template` about the conversation `messages`, whose rendering the context already holds (in part).
@@ -86,7 +86,7 @@ public struct SelfReporter {
             for e in emotions {
                 let (prefix, choiceIDs) = try choiceTokens(answer: template.fill(template.answer, emotion: e),
                                                            choices: template.choices, style: template.style)
-                sequences.append(sequence(messages: messages, question: template.fill(template.question, emotion: e), answerPrefix: prefix))
+                sequences.append(try sequence(messages: messages, question: template.fill(template.question, emotion: e), answerPrefix: prefix))
                 ids.append(choiceIDs)
             }
             // Evaluate what every emotion's question shares once, then fork per emotion for the rest.
@@ -108,7 +108,7 @@ public struct SelfReporter {
         var t = template
         t.choices = letters
         let (prefix, choiceIDs) = try choiceTokens(answer: t.answer, choices: letters, style: t.style)
-        let s = sequence(messages: messages, question: t.fill(t.question, options: emotions), answerPrefix: prefix)
+        let s = try sequence(messages: messages, question: t.fill(t.question, options: emotions), answerPrefix: prefix)
         let logits = try base.evaluate(base.reusePrefix(of: s))
         return SelfReport(style: t.style, emotions: emotions, ratings: [], choice: .read(logits: logits, ids: choiceIDs),
                           seconds: Date().timeIntervalSince(start))
@@ -118,8 +118,8 @@ public struct SelfReporter {
     public func freeText(_ template: SelfReportTemplate, messages: [ChatMessage], context: any InferenceSequence,
                          sampling: SamplingParameters, maxTokens: Int = 80) throws -> String {
         let f = context.fork()
-        let prefix = template.answer.isEmpty ? [] : model.tokenizer.encode(template.answer, addSpecial: false, parseSpecial: false)
-        let s = sequence(messages: messages, question: template.question, answerPrefix: prefix)
+        let prefix = template.answer.isEmpty ? [] : try model.tokenizer.encode(template.answer, addSpecial: false, parseSpecial: false)
+        let s = try sequence(messages: messages, question: template.question, answerPrefix: prefix)
         var g = Generator(parameters: sampling, maxTokens: maxTokens)
         let r = try g.run(in: f, tokenizer: model.tokenizer, prompt: f.reusePrefix(of: s))
         return (template.answer.isEmpty ? "" : template.answer + " ") + r.text.trimmingCharacters(in: .whitespacesAndNewlines)

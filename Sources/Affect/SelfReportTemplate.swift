@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// A self-report question style, from `prompts/selfreport/<style>.txt`: `key: value` lines (`question`,
@@ -19,7 +20,7 @@ public struct SelfReportTemplate: Sendable, Equatable {
     }
 
     public init(path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw AffectError.unreadable(path) }
+        let text = try RegularFile.readText(path)
         var fields: [String: String] = [:]
         var last: String? = nil
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {

@@ -78,18 +78,18 @@ public final class ChatSession {
     public func reply(to user: String, isCancelled: @escaping () -> Bool = { false },
                       onText: (String) -> Void = { _ in }) throws -> ChatTurn {
         let message = ChatMessage(role: "user", content: user)
-        var ids = encoder.encode(renderedMessages + [message])
+        var ids = try encoder.encode(renderedMessages + [message])
         var dropped = 0
         while ids.count + replyRoom > context.capacity, let end = messages.firstIndex(where: { $0.role == "assistant" }) {
             messages.removeSubrange(...end)
             dropped += end + 1
-            ids = encoder.encode(renderedMessages + [message])
+            ids = try encoder.encode(renderedMessages + [message])
         }
         guard ids.count < context.capacity else {
             throw EngineError.contextFull(needed: ids.count + 1, capacity: context.capacity)
         }
         // Where this turn's own tokens start: after everything the conversation so far renders to.
-        let turnStart = commonPrefixLength(encoder.encode(renderedMessages, addGenerationPrompt: false), ids)
+        let turnStart = commonPrefixLength(try encoder.encode(renderedMessages, addGenerationPrompt: false), ids)
         let remaining = context.reusePrefix(of: ids)
         var generator = Generator(parameters: sampling, maxTokens: maxTokens)
         generator.isCancelled = isCancelled

@@ -51,11 +51,22 @@ public final class TurnPipeline {
         self.log = log
     }
 
-    /// Sends `user`, streaming the reply through `onText`, and returns what the turn produced.
+    /// Sends `user`, streaming the reply through `onText`, and returns what the turn produced. A message that
+    /// cannot be sent (the context is full, the tokenizer refuses it) is logged as a user turn with its error, and
+    /// the error is thrown; the session is left as it was.
     public func run(_ user: String, isCancelled: @escaping () -> Bool = { false },
                     onText: (String) -> Void = { _ in }) throws -> TurnOutcome {
         session.context.hooks.steering = baseSteering + policySteering.flatMap(\.steering)
-        let turn = try session.reply(to: user, isCancelled: isCancelled, onText: onText)
+        let turn: ChatTurn
+        do {
+            turn = try session.reply(to: user, isCancelled: isCancelled, onText: onText)
+        } catch {
+            let at = session.context.position
+            // The turn's own error is what the caller reports; a log that cannot take this line fails on its next.
+            try? log?.write(.turn(TurnEvent(turn: session.turnCount, role: "user", text: user, tokens: 0, positions: at..<at,
+                                            error: "\(error)")))
+            throw error
+        }
         var outcome = TurnOutcome(turn: turn, steeredBy: policySteering.map(\.by))
         for i in policySteering.indices { policySteering[i].turnsLeft -= 1 }
         policySteering.removeAll { $0.turnsLeft <= 0 }

@@ -32,7 +32,7 @@ public final class LanguageModel: @unchecked Sendable {
     /// steering strength. See `ResidualNorms`.
     public func meanResidualNorms() throws -> [Float] {
         if let n = normsCache { return n }
-        let n = try ResidualNorms.measure(weights, tokenize: { self.tokenizer.encode($0, addSpecial: true, parseSpecial: false) })
+        let n = try ResidualNorms.measure(weights, tokenize: { try self.tokenizer.encode($0, addSpecial: true, parseSpecial: false) })
         normsCache = n
         return n
     }

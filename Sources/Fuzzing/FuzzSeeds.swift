@@ -38,7 +38,7 @@ public enum FuzzSeeds {
         let path = scratch + "/seed-probes-\(getpid()).gguf"
         try? FileManager.default.removeItem(atPath: path)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try set.write(to: path)
+        try set.write(to: path, replace: true)
         return [[UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))]
     }
 

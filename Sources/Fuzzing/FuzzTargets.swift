@@ -19,7 +19,7 @@ public enum FuzzTargets {
             try ctx.evaluate([0, 1 % v, 2 % v], logits: .all)
             if file["tokenizer.ggml.model"] != nil {
                 let model = try LanguageModel(file: file)
-                let ids = model.tokenizer.encode("Hi <|im_start|>user\nhello<|im_end|> é", addSpecial: true, parseSpecial: true)
+                let ids = try model.tokenizer.encode("Hi <|im_start|>user\nhello<|im_end|> é", addSpecial: true, parseSpecial: true)
                 _ = model.tokenizer.decode(ids)
                 _ = try model.chatTemplate().render([.user("hello")], addGenerationPrompt: true)
             }

@@ -19,7 +19,6 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case missingKey(String)
     case wrongKeyType(key: String, expected: String, found: GGUFValueType)
     case missingTensor(String)
-    case writeFailed(path: String, reason: String)
     /// A metadata key of zero bytes (llama.cpp rejects these too).
     case emptyKey(index: Int, offset: Int)
     /// A tensor whose data does not start where the previous one ends (after padding to the alignment): tensors
@@ -73,8 +72,6 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
             return "metadata key \(quoted(key)) is \(found), expected \(expected)"
         case .missingTensor(let name):
             return "tensor \(quoted(name)) is missing"
-        case .writeFailed(let path, let reason):
-            return "cannot write \(path): \(reason)"
         case .emptyKey(let index, let offset):
             return "metadata key #\(index) at offset \(offset) is empty"
         case .unexpectedTensorOffset(let t, let off, let expected, let at):

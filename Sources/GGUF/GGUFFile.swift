@@ -1,3 +1,4 @@
+import FileIO
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -53,15 +54,20 @@ public final class GGUFFile: @unchecked Sendable {
     private let base: UnsafeRawPointer
     private let unmap: (@Sendable () -> Void)?
 
-    /// Opens and validates the file at `path` (mmap, read-only).
-    public convenience init(path: String) throws {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+    /// Opens and validates the file at `path` (mmap, read-only). Anything but a regular file (a FIFO, a folder, a
+    /// device) is refused before it is read, so a named pipe given as a model or `--steer` file never blocks; so
+    /// is a file larger than `maxSize`, before it is mapped.
+    public convenience init(path: String, maxSize: Int? = nil) throws {
+        let fd: Int32, size: Int
+        do {
+            (fd, size) = try RegularFile.open(path)
+        } catch let e as FileIOError {
+            throw GGUFError.cannotOpen(path: path, reason: e.reason)
+        }
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw GGUFError.cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw GGUFError.cannotOpen(path: path, reason: "not a regular file") }
-        let size = Int(st.st_size)
+        if let maxSize, size > maxSize {
+            throw GGUFError.cannotOpen(path: path, reason: FileIOError.tooLarge(path: path, bytes: size, limit: maxSize).reason)
+        }
         guard size > 0 else { throw GGUFError.cannotOpen(path: path, reason: "the file is empty (0 bytes), not a GGUF file") }
         guard let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw GGUFError.cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")

@@ -1,4 +1,4 @@
-import Foundation
+import FileIO
 
 /// Builds a GGUF (version 3) file: metadata in insertion order, then tensors, each aligned.
 ///
@@ -112,18 +112,12 @@ public struct GGUFWriter {
         return out.bytes
     }
 
-    /// Writes the file atomically (to a temporary name, then renamed).
-    public func write(to path: String) throws {
-        let tmp = path + ".tmp-\(getpid())"
-        do {
-            try validate()
-            try Data(serialize()).write(to: URL(fileURLWithPath: tmp))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: tmp, toPath: path)
-        } catch {
-            try? FileManager.default.removeItem(atPath: tmp)
-            throw GGUFError.writeFailed(path: path, reason: (error as? GGUFError)?.description ?? error.localizedDescription)
-        }
+    /// Writes the file atomically (`AtomicFile`: a temporary file in the same folder, renamed into place), so the
+    /// path never holds a partial file. A folder at `path` is an error and is left alone; an existing file is
+    /// replaced only with `replace: true`, otherwise `FileIOError.exists` (and the file is left as it was).
+    public func write(to path: String, replace: Bool) throws {
+        try validate()
+        try AtomicFile.write(serialize(), to: path, replace: replace)
     }
 }
 

@@ -72,6 +72,8 @@ public enum ExitCode {
     public static let usage: Int32 = 2
     public static let paused: Int32 = 3
     public static let interrupted: Int32 = 130
+    /// stdout or stderr is a pipe whose reader went away (128 + SIGPIPE, as a shell reports a process it killed).
+    public static let brokenPipe: Int32 = 141
 }
 
 /// A mistake on the command line: exits 2 with a pointer to `--help`.
@@ -193,6 +195,6 @@ public func helpText(_ c: any Command.Type) -> String {
     if !c.examples.isEmpty {
         s += "\nExamples:\n" + c.examples.map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
-    s += "\nExit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted.\n"
+    s += "\nExit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted, 141 output pipe closed.\n"
     return s
 }

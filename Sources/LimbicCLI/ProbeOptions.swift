@@ -69,7 +69,7 @@ public enum ProbeOptions {
         }, build: {
             try build(model: model, dataset: ds, method: method, modelSHA256: sha, threads: try ModelOptions.threads(args))
         }, write: { set, path in
-            try set.write(to: path)
+            try set.write(to: path, replace: true)   // the cache entry for this model, dataset and method
         })
         return (set, path)
     }

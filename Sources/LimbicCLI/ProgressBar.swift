@@ -191,13 +191,6 @@ public final class ProgressBar {
 
     /// Straight to fd 2: unbuffered, and no shared `FILE*` (the C `stderr` global is not concurrency-safe).
     private static func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { return }
-            offset += n
-        }
+        StandardStreams.write(text, to: STDERR_FILENO)
     }
 }

@@ -85,11 +85,8 @@ public enum SteerOptions {
         for spec in args.all("steer") {
             let p = try parse(spec)
             guard FileManager.default.fileExists(atPath: p.path) else { throw UsageError("--steer: no such file '\(p.path)'") }
-            let cv = try ControlVector(path: p.path)
             let c = model.config
-            guard cv.width == c.hiddenSize else {
-                throw UsageError("--steer \(p.path): directions have \(cv.width) values but \(URL(fileURLWithPath: model.path).lastPathComponent) has hidden size \(c.hiddenSize)")
-            }
+            let cv = try ControlVector(path: p.path, for: c)   // the width and layers checked before reading
             if !cv.modelHint.isEmpty, cv.modelHint != c.architecture {
                 Terminal.note("limbic: warning: \(p.path) was made for '\(cv.modelHint)', this model is '\(c.architecture)'")
             }

@@ -81,7 +81,8 @@ public struct ModelStore: Sendable {
             if path.hasPrefix("~/"), let userHome = environment["HOME"] {
                 path = userHome + path.dropFirst()
             }
-            guard fileSize(path) != nil else { throw ModelStoreError.noSuchModelFile(path: nameOrPath) }
+            // Any kind of file: a folder or FIFO is refused with what it is when it is opened (GGUFFile).
+            guard FileManager.default.fileExists(atPath: path) else { throw ModelStoreError.noSuchModelFile(path: nameOrPath) }
             return path
         }
         guard let spec = ModelRegistry.spec(named: nameOrPath) else {

@@ -22,7 +22,13 @@ public struct SessionLogFile: Sendable {
     public var emotions: [String]
     public var schema: Int
     public var turns: [LoggedTurn] = []
+    /// User messages that could not be sent (a `turn` event with an `error`), in order; they have no reply.
+    public var failedTurns: [(turn: Int, text: String, error: String)] = []
+    /// Why the session ended, from its `end` event; nil when the log has none.
     public var endReason: String?
+    /// The log has no `end` event: the session crashed, was killed, or is still running, so its last turns may be
+    /// missing.
+    public var isCutOff: Bool { endReason == nil }
     /// Lines left out because they were not complete (at most the last one, in a log cut off mid-write).
     public var skippedLines: Int
     public var feel: [(turn: Int, text: String)] = []
@@ -46,7 +52,11 @@ public struct SessionLogFile: Sendable {
         for event in log.events {
             switch event {
             case .turn(let e):
-                touch(e.turn) { if e.role == "user" { $0.user = e.text } else { $0.reply = e.text } }
+                if let error = e.error {
+                    failedTurns.append((e.turn, e.text, error))
+                } else {
+                    touch(e.turn) { if e.role == "user" { $0.user = e.text } else { $0.reply = e.text } }
+                }
             case .readings(let e) where e.role == "assistant":
                 touch(e.turn) { $0.readingZ = e.meanZ }
             case .selfReport(let e):

@@ -81,6 +81,18 @@ public struct SessionSummary: Sendable {
         var s = "\(logs.count == 1 ? logs[0].path : "\(logs.count) sessions"): \(logs.first?.model ?? "?"), \(turnCount) turns"
         let skipped = logs.reduce(0) { $0 + $1.skippedLines }
         if skipped > 0 { s += " (\(skipped) incomplete line\(skipped == 1 ? "" : "s") skipped)" }
+        let cutOff = logs.filter(\.isCutOff)
+        if logs.count == 1, !cutOff.isEmpty {
+            s += "\ncut off: the log has no 'end' event (the session crashed, was killed or is still running); its last turns may be missing"
+        } else if !cutOff.isEmpty {
+            s += "\ncut off: \(cutOff.count) of \(logs.count) logs have no 'end' event (crashed, killed or still running): "
+                + cutOff.map(\.path).joined(separator: ", ")
+        }
+        for log in logs {
+            for f in log.failedTurns {
+                s += "\n" + (logs.count == 1 ? "" : log.path + " ") + "turn \(f.turn) failed: \"\(f.text.prefix(50))\": \(f.error)"
+            }
+        }
         s += "\n\nper emotion: reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)\n"
         let maxTurns = max(0, width - 40)
         for e in emotions {
@@ -135,7 +147,39 @@ private struct JSONSummary: Encodable {
         var log: String
     }
 
+    /// Each log: how it ended (`end` is null and `cut_off` true for a log without an `end` event) and the user
+    /// messages that failed.
+    struct Session: Encodable {
+        struct Failed: Encodable {
+            var turn: Int
+            var text: String
+            var error: String
+        }
+        var log: String
+        var end: String?
+        var cutOff: Bool
+        var turns: Int
+        var failedTurns: [Failed]
+
+        enum CodingKeys: String, CodingKey {
+            case log, end, turns
+            case cutOff = "cut_off"
+            case failedTurns = "failed_turns"
+        }
+
+        /// `end` is written as `null` when there is none (rather than left out).
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(log, forKey: .log)
+            try c.encode(end, forKey: .end)
+            try c.encode(cutOff, forKey: .cutOff)
+            try c.encode(turns, forKey: .turns)
+            try c.encode(failedTurns, forKey: .failedTurns)
+        }
+    }
+
     var logs: [String]
+    var sessions: [Session]
     var model: String
     var turns: Int
     var emotions: [String]
@@ -146,13 +190,17 @@ private struct JSONSummary: Encodable {
     var disagreements: [Disagreement]
 
     enum CodingKeys: String, CodingKey {
-        case logs, model, turns, emotions, spearman, trajectories, disagreements
+        case logs, sessions, model, turns, emotions, spearman, trajectories, disagreements
         case skippedLines = "skipped_lines"
     }
 
     init(_ s: SessionSummary) {
         let turns = s.logs.flatMap(\.turns)
         logs = s.logs.map(\.path)
+        sessions = s.logs.map { log in
+            Session(log: log.path, end: log.endReason, cutOff: log.isCutOff, turns: log.turns.count,
+                    failedTurns: log.failedTurns.map { Session.Failed(turn: $0.turn, text: $0.text, error: $0.error) })
+        }
         model = s.logs.first?.model ?? ""
         self.turns = s.turnCount
         emotions = s.emotions

@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 
 /// A session log read back.
@@ -21,16 +22,24 @@ public struct SessionLogContents: Sendable {
 /// - any other malformed line, a missing or misspelt key, or a value of the wrong type is an error naming the
 ///   file, the line and the key.
 public enum SessionLogReader {
+    /// The largest log read: far above a long monitored session with per-token readings (tens of MiB).
+    public static let maxBytes = 256 << 20
+
+    /// Reads the log at `path`: a regular file (a folder, FIFO or device is refused before it is read) of at most
+    /// `maxBytes`.
     public static func read(path: String) throws -> SessionLogContents {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw SessionLogError.unreadable(path: path, reason: "no such file")
+        let bytes: [UInt8]
+        do {
+            bytes = try RegularFile.read(path, limit: maxBytes)
+        } catch let e as FileIOError {
+            switch e {
+            case .notRegularFile(_, .folder):
+                throw SessionLogError.unreadable(path: path, reason: "it is a folder; give the .jsonl files in it")
+            default:
+                throw SessionLogError.unreadable(path: path, reason: e.reason)
+            }
         }
-        guard !isFolder.boolValue else { throw SessionLogError.unreadable(path: path, reason: "it is a folder; give the .jsonl files in it") }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SessionLogError.unreadable(path: path, reason: "permission denied or not a regular file")
-        }
-        return try read(data, path: path)
+        return try read(Data(bytes), path: path)
     }
 
     /// Reads a log held in memory; `path` names it in errors.

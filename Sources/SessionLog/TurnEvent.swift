@@ -7,6 +7,17 @@ import Foundation
 /// {"event":"turn","time":…,"turn":0,"role":"assistant","text":"Hi!","tokens":4,"positions":[12,16],
 ///  "prefill_ms":30.1,"decode_ms":52.7,"stop":"eos"}
 /// ```
+///
+/// A user message that could not be sent (the context was full, the tokenizer refused it) is still logged, as a
+/// user `turn` with an `error`, no tokens and an empty span at the position where it would have gone; no reply
+/// follows, and the next turn that succeeds takes the same number:
+///
+/// ```json
+/// {"event":"turn","time":…,"turn":3,"role":"user","text":"…","tokens":0,"positions":[412,412],
+///  "error":"the context holds 512 tokens but 2980 are needed: …"}
+/// ```
+///
+/// `error` is optional within schema 1: logs without it read as before, and readers that predate it skip the key.
 public struct TurnEvent: Codable, Sendable, Equatable {
     /// 0-based turn number.
     public var turn: Int
@@ -21,9 +32,11 @@ public struct TurnEvent: Codable, Sendable, Equatable {
     public var decodeMs: Double?
     /// Reply only: why generation stopped (`eos`, `max_tokens`, `cancelled`, …).
     public var stop: String?
+    /// User only: why the message could not be sent; nil for a turn that went through.
+    public var error: String?
 
     public init(turn: Int, role: String, text: String, tokens: Int, positions: Range<Int>,
-                prefillMs: Double? = nil, decodeMs: Double? = nil, stop: String? = nil) {
+                prefillMs: Double? = nil, decodeMs: Double? = nil, stop: String? = nil, error: String? = nil) {
         self.turn = turn
         self.role = role
         self.text = text
@@ -32,10 +45,11 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         self.prefillMs = prefillMs
         self.decodeMs = decodeMs
         self.stop = stop
+        self.error = error
     }
 
     enum CodingKeys: String, CodingKey {
-        case turn, role, text, tokens, positions, stop
+        case turn, role, text, tokens, positions, stop, error
         case prefillMs = "prefill_ms"
         case decodeMs = "decode_ms"
     }
@@ -55,6 +69,7 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         prefillMs = try c.decodeIfPresent(Double.self, forKey: .prefillMs)
         decodeMs = try c.decodeIfPresent(Double.self, forKey: .decodeMs)
         stop = try c.decodeIfPresent(String.self, forKey: .stop)
+        error = try c.decodeIfPresent(String.self, forKey: .error)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -67,5 +82,6 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         try c.encodeNumberIfPresent(prefillMs, forKey: .prefillMs)
         try c.encodeNumberIfPresent(decodeMs, forKey: .decodeMs)
         try c.encodeIfPresent(stop, forKey: .stop)
+        try c.encodeIfPresent(error, forKey: .error)
     }
 }

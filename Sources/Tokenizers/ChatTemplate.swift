@@ -146,7 +146,7 @@ public struct ChatEncoder: Sendable {
     }
 
     /// `messages` as token ids; with `addGenerationPrompt`, ending where the assistant's next turn begins.
-    public func encode(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) -> [Int] {
-        tokenizer.encode(template.render(messages, addGenerationPrompt: addGenerationPrompt), addSpecial: true, parseSpecial: true)
+    public func encode(_ messages: [ChatMessage], addGenerationPrompt: Bool = true) throws -> [Int] {
+        try tokenizer.encode(template.render(messages, addGenerationPrompt: addGenerationPrompt), addSpecial: true, parseSpecial: true)
     }
 }

@@ -84,12 +84,26 @@ public final class Tokenizer: Sendable {
 
     // MARK: Encoding
 
+    /// The most UTF-8 bytes one `encode` call takes (16 MiB): far more than any context holds, and a bound on the
+    /// memory tokenizing takes (about 20 bytes per input byte).
+    public static let maxInputBytes = 16 << 20
+    /// The longest pre-tokenizer word BPE is run on (64 KiB). BPE works on a whole word at once, with about 64
+    /// bytes of scratch per byte and a heap of its pairs; a word this long never occurs in text (it would be a run
+    /// of 65,536 letters, spaces or symbols with no break), and 50 MB of one letter took 37 s and 3.2 GB before
+    /// this limit.
+    public static let maxWordBytes = 64 << 10
+
     /// Token ids for `text`.
     /// - Parameters:
     ///   - addSpecial: add BOS / EOS where the model asks for them (`add_bos_token`, `add_eos_token`).
     ///   - parseSpecial: read special-token texts such as `<|im_start|>` in `text` as those single tokens; when
     ///     false they are tokenized as ordinary text (user-defined tokens are still matched, as in llama.cpp).
-    public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) -> [Int] {
+    /// - Throws: `TokenizerError.inputTooLong` past `maxInputBytes`, `TokenizerError.wordTooLong` for a word past
+    ///   `maxWordBytes` (before that word's BPE).
+    public func encode(_ text: String, addSpecial: Bool = true, parseSpecial: Bool = true) throws -> [Int] {
+        guard text.utf8.count <= Self.maxInputBytes else {
+            throw TokenizerError.inputTooLong(bytes: text.utf8.count, limit: Self.maxInputBytes)
+        }
         let bytes = Array(text.utf8)
         var out = [Int]()
         out.reserveCapacity(bytes.count / 3 + 2)
@@ -98,7 +112,7 @@ public final class Tokenizer: Sendable {
         for fragment in specials.partition(bytes, parseSpecial: parseSpecial) {
             switch fragment {
             case .token(let id): out.append(id)
-            case .text(let range): encodeText(bytes, range, into: &out, &work)
+            case .text(let range): try encodeText(bytes, range, into: &out, &work)
             }
         }
         if addSpecial && vocabulary.addEOS, let eos = vocabulary.eos { out.append(eos) }
@@ -116,7 +130,7 @@ public final class Tokenizer: Sendable {
         var bpe = BytePairEncoder.Scratch()
     }
 
-    private func encodeText(_ bytes: [UInt8], _ range: Range<Int>, into out: inout [Int], _ w: inout EncodeScratch) {
+    private func encodeText(_ bytes: [UInt8], _ range: Range<Int>, into out: inout [Int], _ w: inout EncodeScratch) throws {
         w.scalars.removeAll(keepingCapacity: true)
         w.classes.removeAll(keepingCapacity: true)
         w.byteStart.removeAll(keepingCapacity: true)
@@ -142,6 +156,9 @@ public final class Tokenizer: Sendable {
         var start = 0
         for end in w.ends {
             let word = bytes[w.byteStart[start]..<w.byteStart[end]]
+            guard word.count <= Self.maxWordBytes else {
+                throw TokenizerError.wordTooLong(bytes: word.count, offset: word.startIndex, limit: Self.maxWordBytes)
+            }
             start = end
             if let ids = cache.get(word) { out.append(contentsOf: ids); continue }
             let before = out.count

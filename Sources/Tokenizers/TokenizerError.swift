@@ -16,6 +16,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
     case missingChatTemplate
     /// The chat template is of a family we cannot render.
     case unsupportedChatTemplate(family: String, supported: [String])
+    /// A text longer than `Tokenizer.maxInputBytes`.
+    case inputTooLong(bytes: Int, limit: Int)
+    /// A pre-tokenizer word (a run with no break) longer than `Tokenizer.maxWordBytes`, starting at byte `offset`.
+    case wordTooLong(bytes: Int, offset: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -35,6 +39,10 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
             return "the GGUF file has no 'tokenizer.chat_template'"
         case .unsupportedChatTemplate(let family, let supported):
             return "unsupported chat template \(family) (supported: \(supported.joined(separator: ", ")))"
+        case .inputTooLong(let bytes, let limit):
+            return "the text is \(bytes) bytes; the tokenizer takes at most \(limit) (\(limit >> 20) MiB) at once: shorten it"
+        case .wordTooLong(let bytes, let offset, let limit):
+            return "the text has a run of \(bytes) bytes with no word break at byte \(offset); the tokenizer takes at most \(limit) (\(limit >> 10) KiB) in one word: break it up with spaces or newlines"
         }
     }
 }

@@ -21,13 +21,14 @@ nonisolated(unsafe) let allCommands = commands + hiddenCommands
       limbic chat
       limbic generate --prompt 'Once upon a time' --max-tokens 40
 
-    Exit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted.
+    Exit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted, 141 output pipe closed.
 
     """
     return s
 }
 
 @MainActor func main() -> Int32 {
+    StandardStreams.prepare()
     var argv = Array(CommandLine.arguments.dropFirst())
     guard let name = argv.first, name != "--help", name != "-h", name != "help" else {
         Terminal.out(topLevelHelp())

@@ -1,4 +1,6 @@
+import FileIO
 import Foundation
+import TestSupport
 import Testing
 @testable import Affect
 @testable import Engine
@@ -133,6 +135,20 @@ struct DatasetTests {
         do { _ = try EmotionDataset(directory: noNeutral) } catch { #expect("\(error)".contains("neutral.txt")) }
     }
 
+    /// A named pipe among the dataset's files (or as the lexicon) is refused at once, not waited on.
+    @Test func aNamedPipeIsRefusedNotRead() throws {
+        let lines = (0..<12).map { "passage \($0)" }.joined(separator: "\n")
+        let dir = try makeDataset(["calm.txt": lines, "neutral.txt": lines])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(mkfifo(dir + "/sad.txt", 0o600) == 0)
+        let fifo = try FIFO(name: "emotion-words.txt")
+        defer { fifo.remove() }
+        let start = Date()
+        #expect(throws: FileIOError.notRegularFile(path: dir + "/sad.txt", kind: .namedPipe)) { try EmotionDataset(directory: dir) }
+        #expect(throws: FileIOError.notRegularFile(path: fifo.path, kind: .namedPipe)) { try EmotionLexicon(path: fifo.path) }
+        #expect(Date().timeIntervalSince(start) < 1)
+    }
+
     @Test func lexiconMatchesWordPrefixes() {
         let lex = EmotionLexicon(words: ["afraid": ["afraid", "fear", "scar"], "calm": ["calm"]])
         #expect(lex.names("afraid", in: "She was Scared stiff."))
@@ -152,7 +168,7 @@ struct ProbeSetTests {
                            accuracyNamed: 0.8, confusion: [[3, 1], [0, 4]])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("probe-\(UUID()).gguf").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try set.write(to: path)
+        try set.write(to: path, replace: false)
         let back = try ProbeSet(path: path)
         #expect(back.emotions == set.emotions)
         #expect(back.layers == set.layers)
@@ -164,5 +180,25 @@ struct ProbeSetTests {
         #expect(throws: AffectError.self) { try back.index(of: "joyful") }
         #expect(layer.project([1.5, 0.5, 2]) == [1, 0])
         #expect(layer.zScores([1.1, 1.8]) == [1, 1])
+    }
+
+    /// An existing set is replaced only with `replace` (the cache rebuild); a folder in its place is never touched.
+    @Test func anExistingFileOrFolderIsNotReplacedUnasked() throws {
+        let layer = LayerProbe(vectors: [[1, 0]], center: [0, 0], calibrationMean: [0], calibrationStd: [1])
+        func set(_ hash: String) -> ProbeSet {
+            ProbeSet(emotions: ["calm"], layers: [layer], readingLayer: 0, method: .recipe, skipTokens: 3, modelSHA256: "m",
+                     datasetHash: hash, validationAccuracy: [1], accuracyUnnamed: 1, accuracyNamed: 1, confusion: [[1]])
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("probes-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/set.gguf"
+        try set("one").write(to: path, replace: false)   // creates the folder
+        #expect(throws: FileIOError.exists(path: path)) { try set("two").write(to: path, replace: false) }
+        #expect(try ProbeSet(path: path).datasetHash == "one")
+        try set("two").write(to: path, replace: true)
+        #expect(try ProbeSet(path: path).datasetHash == "two")
+        try FileManager.default.createDirectory(atPath: dir + "/folder.gguf", withIntermediateDirectories: false)
+        #expect(throws: FileIOError.isDirectory(path: dir + "/folder.gguf")) { try set("x").write(to: dir + "/folder.gguf", replace: true) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["folder.gguf", "set.gguf"])
     }
 }

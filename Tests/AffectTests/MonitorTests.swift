@@ -1,3 +1,4 @@
+import FileIO
 import Foundation
 import Testing
 import TestSupport
@@ -32,7 +33,7 @@ struct MonitorTests {
     @Test func selfReportLeavesTheConversationBitIdentical() throws {
         let model = try TinyModel.chatModel()
         let chat = try model.chatTemplate()
-        let prompt = model.tokenizer.encode(chat.render(conversation, addGenerationPrompt: false), addSpecial: true, parseSpecial: true)
+        let prompt = try model.tokenizer.encode(chat.render(conversation, addGenerationPrompt: false), addSpecial: true, parseSpecial: true)
         let a = model.makeContext(capacity: 1024), b = model.makeContext(capacity: 1024)
         try a.evaluate(prompt)
         try b.evaluate(prompt)
@@ -84,7 +85,7 @@ struct MonitorTests {
         recorder.attach(to: ctx)
         let rows = Rows()
         // A second, independent capture of the same layer to recompute by hand.
-        let tokens = model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
+        let tokens = try model.tokenizer.encode("I feel fine today.", addSpecial: true, parseSpecial: true)
         try ctx.evaluate(tokens)
         let check = model.makeContext(capacity: 256)
         check.hooks.subscribe(rows, sites: [.layer(1)])
@@ -220,5 +221,11 @@ struct MonitorTests {
         do { _ = try SelfReportTemplate.load(style: "bad", directory: dir); Issue.record("no error") } catch {
             #expect("\(error)".hasSuffix("bad.txt:1: expected 'question:', 'answer:' or 'choices:'"))
         }
+        // A named pipe in a template's place is refused at once.
+        let fifo = try FIFO(name: "rating.txt")
+        defer { fifo.remove() }
+        let (e, seconds) = fifo.timed { #expect(throws: FileIOError.self) { _ = try SelfReportTemplate.load(style: "rating", directory: fifo.folder) } }
+        #expect(seconds < 1)
+        #expect(e == .notRegularFile(path: fifo.path, kind: .namedPipe))
     }
 }

@@ -67,7 +67,7 @@ struct ProbeSetValidationTests {
         #expect(set.problem() == nil)
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try set.write(to: path)
+        try set.write(to: path, replace: true)
         let back = try ProbeSet(path: path)
         #expect(back.layers == set.layers && back.emotions == set.emotions && back.confusion == set.confusion)
         #expect(back.contentSHA256 == set.contentSHA256)
@@ -76,19 +76,19 @@ struct ProbeSetValidationTests {
 
     @Test func aNaNOrInfinityInATensorIsNamed() throws {
         let path = temporaryPath()
-        try tinySet().write(to: path)
+        try tinySet().write(to: path, replace: true)
         try patch(path, tensor: "vectors.2", index: 5, with: .nan)
         #expect(rejection(path) == "tensor 'vectors.2' has a NaN (at index 5)")
 
         let inf = temporaryPath()
-        try tinySet().write(to: inf)
+        try tinySet().write(to: inf, replace: true)
         try patch(inf, tensor: "calib_mean.0", index: 1, with: -.infinity)
         #expect(rejection(inf) == "tensor 'calib_mean.0' has an infinite value (at index 1)")
     }
 
     @Test func aFiniteDamagedValueFailsTheChecksum() throws {
         let path = temporaryPath()
-        try tinySet().write(to: path)
+        try tinySet().write(to: path, replace: true)
         try patch(path, tensor: "center.1", index: 0, with: 0.25)
         #expect(rejection(path).hasPrefix("its values do not match probes.content_sha256"))
     }
@@ -158,7 +158,7 @@ struct ProbeSetValidationTests {
         var set = tinySet()
         set.layers[0].vectors[0][0] = .nan
         let path = temporaryPath()
-        #expect(throws: AffectError.self) { try set.write(to: path) }
+        #expect(throws: AffectError.self) { try set.write(to: path, replace: true) }
         #expect(!FileManager.default.fileExists(atPath: path))
     }
 
@@ -206,7 +206,7 @@ struct ProbeSetValidationTests {
         // As `probe import` writes it, and `probe validate --probe` reads it back.
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try set.write(to: path)
+        try set.write(to: path, replace: true)
         let back = try ProbeSet(path: path)
         #expect(back.confusion.isEmpty && back.layers == set.layers && back.readingLayer == set.readingLayer)
     }

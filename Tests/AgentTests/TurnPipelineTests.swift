@@ -76,7 +76,7 @@ struct TurnPipelineTests {
         #expect(p.session.messages.last == ChatMessage(role: "system", content: "Monitor: calm is high."))
         // The note is part of what the model reads next: the second prompt's tokens contain it.
         let second = try p.run("Go on")
-        let note = p.session.model.tokenizer.encode("Monitor: calm is high.", addSpecial: false, parseSpecial: false)
+        let note = try p.session.model.tokenizer.encode("Monitor: calm is high.", addSpecial: false, parseSpecial: false)
         let prompt = Array(p.session.context.tokens[..<second.turn.replyPositions.lowerBound])
         #expect(prompt.indices.contains { i in i + note.count <= prompt.count && Array(prompt[i..<(i + note.count)]) == note })
     }
@@ -148,5 +148,32 @@ struct TurnPipelineTests {
         let turns = events.compactMap { e -> TurnEvent? in if case .turn(let t) = e, t.role == "assistant" { return t } else { return nil } }
         #expect(turns.count == 20)
         #expect(turns.contains { $0.stop == "context" })
+    }
+
+    /// A message that cannot be sent is still logged, as a user turn with its error and no reply; the session goes
+    /// on, and the next turn that succeeds takes the same number.
+    @Test func aFailedTurnIsLoggedWithItsError() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pipeline-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let log = try SessionLogWriter(path: path)
+        try log.write(.session(SessionInfo(model: "tiny", modelSHA256: "tiny", architecture: "llama",
+                                           probes: .init(path: "tiny", layer: 1, method: "recipe", emotions: emotions, datasetHash: "tiny"),
+                                           selfReport: .init(style: "rating", every: 2, baselineSamples: 0),
+                                           settings: .init(context: 1024, threads: 1))))
+        let p = try pipeline(policy: ScriptedPolicy([:]), log: log)
+        _ = try p.run("Hello")
+        let position = p.session.context.position
+        let long = String(repeating: "word ", count: 400)   // 2,000 byte tokens: more than the 1,024-token context
+        #expect(throws: EngineError.self) { _ = try p.run(long) }
+        #expect(p.session.turnCount == 1 && p.session.context.position == position)
+        let next = try p.run("Short again")
+        #expect(next.turn.index == 1)
+        p.end(reason: "end of script")
+        let turns = try SessionLogReader.read(path: path).events.compactMap { e -> TurnEvent? in if case .turn(let t) = e { t } else { nil } }
+        #expect(turns.map(\.role) == ["user", "assistant", "user", "user", "assistant"])
+        let failed = turns[2]
+        #expect(failed.turn == 1 && failed.text == long && failed.tokens == 0 && failed.positions == position..<position)
+        #expect(failed.error?.hasPrefix("the context holds 1024 tokens but") == true)
+        #expect(turns[3].turn == 1 && turns[3].error == nil && turns[3].text == "Short again")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import GGUF
 
@@ -289,13 +290,23 @@ import Testing
         let path = "/nonexistent-limbic-\(UUID()).gguf"
         let e = #expect(throws: GGUFError.self) { _ = try GGUFFile(path: path) }
         guard case .cannotOpen(let p, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
-        #expect(p == path && reason.contains("No such file"))
+        #expect(p == path && reason == "no such file")
         expectMessage(e!, mentions: [path])
     }
 
     @Test func directory() {
         let e = #expect(throws: GGUFError.self) { _ = try GGUFFile(path: NSTemporaryDirectory()) }
-        #expect(e == .cannotOpen(path: NSTemporaryDirectory(), reason: "not a regular file"))
+        #expect(e == .cannotOpen(path: NSTemporaryDirectory(), reason: "it is a folder, not a regular file"))
+    }
+
+    /// A named pipe is refused at once (opening it for reading would wait for a writer forever).
+    @Test func namedPipe() throws {
+        let fifo = try FIFO()
+        defer { fifo.remove() }
+        let (e, seconds) = fifo.timed { #expect(throws: GGUFError.self) { _ = try GGUFFile(path: fifo.path) } }
+        #expect(seconds < 1)
+        #expect(e == .cannotOpen(path: fifo.path, reason: "it is a named pipe (FIFO), not a regular file"))
+        expectMessage(e!, mentions: [fifo.path, "FIFO"])
     }
 
     @Test func emptyAndTruncatedFilesOnDisk() throws {
@@ -340,8 +351,8 @@ import Testing
         var w = GGUFWriter()
         w.addTensor("w", dims: [2], type: .f32, bytes: [1, 2, 3])
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-bad-\(UUID()).gguf").path
-        let e = #expect(throws: GGUFError.self) { try w.write(to: path) }
-        guard case .writeFailed(path, let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
+        let e = #expect(throws: GGUFError.self) { try w.write(to: path, replace: false) }
+        guard case .cannotSerialize(let reason)? = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(reason.contains("'w'"))
         #expect(!FileManager.default.fileExists(atPath: path))
     }

@@ -83,7 +83,7 @@ import Testing
     @Test func throughAFileOnDisk() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-roundtrip-\(UUID()).gguf").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try Self.writer(alignment: 64).write(to: path)
+        try Self.writer(alignment: 64).write(to: path, replace: false)
         let f = try GGUFFile(path: path)
         try check(f, alignment: 64)
         #expect(f.fileSize == Self.writer(alignment: 64).serialize().count)

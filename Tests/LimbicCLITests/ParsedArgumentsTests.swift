@@ -117,6 +117,6 @@ import Testing
         #expect(h.contains("--n N") && h.contains("A number from 1 to 3. (default: 1)"))
         #expect(h.contains("-h, --help"))
         #expect(h.contains("Examples:\n  limbic probe-test --n 2"))
-        #expect(h.contains("Exit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted."))
+        #expect(h.contains("Exit codes: 0 ok, 1 error, 2 usage, 3 paused, 130 interrupted, 141 output pipe closed."))
     }
 }

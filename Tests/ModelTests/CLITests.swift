@@ -28,7 +28,7 @@ struct CLITests {
             w.addTensor("direction.\(layer)", dims: [576], floats: (0..<576).map { Float(($0 * 37 + layer) % 11) / 11 - 0.45 })
         }
         let path = tempPath("cv.gguf")
-        try w.write(to: path)
+        try w.write(to: path, replace: false)
         return path
     }
 

@@ -89,7 +89,11 @@ turn 2 /feel: A little worried about the tests.
         #expect(summary.spearman["angry"]?.rho.map { abs($0 - 0.8) < 1e-12 } == true && summary.spearman["angry"]?.n == 4)
         #expect(summary.disagreements.map(\.gap) == [2.35, 2, -1.9, 1.85, 1.45])
         #expect(file.feel.map(\.text) == ["A little worried about the tests."] && file.endReason == "eof")
-        #expect(try summary.json() == Self.jsonBefore)
+        // The same JSON as before, plus how each log ended (a key added since, for cut-off logs and failed turns).
+        let sessions = #""sessions":[{"cut_off":false,"end":"eof","failed_turns":[],"log":"schema1.jsonl","turns":5}],"#
+        let json = try summary.json()
+        #expect(json.contains(sessions))
+        #expect(json.replacingOccurrences(of: sessions, with: "") == Self.jsonBefore)
         #expect(summary.text(width: 100) == Self.textBefore)
     }
 

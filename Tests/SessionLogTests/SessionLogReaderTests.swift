@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import SessionLog
 
@@ -80,6 +81,14 @@ struct SessionLogReaderTests {
         #expect(Self.error(reading: [#"{"time":1}"#, lines[1]]) == .notASessionLog(path: "run.jsonl", reason: "line 1 has no key 'event'"))
         #expect(throws: SessionLogError.unreadable(path: "/nonexistent/run.jsonl", reason: "no such file")) {
             try SessionLogReader.read(path: "/nonexistent/run.jsonl")
+        }
+        let fifo = try FIFO(name: "run.jsonl")
+        defer { fifo.remove() }
+        let (e, seconds) = fifo.timed { #expect(throws: SessionLogError.self) { try SessionLogReader.read(path: fifo.path) } }
+        #expect(seconds < 1)
+        #expect(e == .unreadable(path: fifo.path, reason: "it is a named pipe (FIFO), not a regular file"))
+        #expect(throws: SessionLogError.unreadable(path: NSTemporaryDirectory(), reason: "it is a folder; give the .jsonl files in it")) {
+            try SessionLogReader.read(path: NSTemporaryDirectory())
         }
         #expect(throws: SessionLogError.notASessionLog(path: "run.jsonl", reason: "it is empty")) {
             try SessionLogReader.read(Data(), path: "run.jsonl")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Reports
 @testable import SessionLog
 
 /// The writer and the reader: every event kind round-trips, numbers that are not finite become `null`.
@@ -168,5 +169,56 @@ struct SessionLogTests {
     static func lines(_ events: [SessionEvent]) throws -> String {
         try events.map { String(decoding: try SessionLogWriter.line($0, time: Date(timeIntervalSince1970: 1_763_719_200)), as: UTF8.self) + "\n" }
             .joined()
+    }
+}
+
+/// What `limbic report` says about how a session ended and about messages that failed.
+struct ReportEndingTests {
+    static func summary(_ events: [SessionEvent], path: String = "run.jsonl") throws -> (SessionLogFile, SessionSummary) {
+        let file = SessionLogFile(try SessionLogReader.read(Data(try SessionLogTests.lines(events).utf8), path: path))
+        return (file, SessionSummary([file]))
+    }
+
+    static let turn: [SessionEvent] = [
+        .session(SessionLogTests.session),
+        .turn(TurnEvent(turn: 0, role: "user", text: "Hello", tokens: 12, positions: 0..<12)),
+        .turn(TurnEvent(turn: 0, role: "assistant", text: "Hi!", tokens: 4, positions: 12..<16, stop: "eos")),
+    ]
+
+    @Test func aLogWithoutAnEndEventIsReportedAsCutOff() throws {
+        let (file, summary) = try Self.summary(Self.turn)
+        #expect(file.isCutOff && file.endReason == nil)
+        #expect(summary.text().contains("\ncut off: the log has no 'end' event (the session crashed, was killed or is still running); its last turns may be missing\n"))
+        #expect(try summary.json().contains(#""sessions":[{"cut_off":true,"end":null,"failed_turns":[],"log":"run.jsonl","turns":1}]"#))
+
+        let (ended, endedSummary) = try Self.summary(Self.turn + [.end(EndEvent(reason: "end of script", turns: 1))])
+        #expect(!ended.isCutOff)
+        #expect(!endedSummary.text().contains("cut off"))
+        #expect(try endedSummary.json().contains(#""cut_off":false,"end":"end of script""#))
+    }
+
+    @Test func poolingNamesTheLogsThatWereCutOff() throws {
+        let a = SessionLogFile(try SessionLogReader.read(Data(try SessionLogTests.lines(Self.turn).utf8), path: "a.jsonl"))
+        let b = SessionLogFile(try SessionLogReader.read(Data(try SessionLogTests.lines(Self.turn + [.end(EndEvent(reason: "eof", turns: 1))]).utf8), path: "b.jsonl"))
+        #expect(SessionSummary([a, b]).text().contains("\ncut off: 1 of 2 logs have no 'end' event (crashed, killed or still running): a.jsonl\n"))
+    }
+
+    /// A failed user turn (with `error`) is listed as such and does not take the place of the turn that followed.
+    @Test func aFailedTurnIsListedNotMerged() throws {
+        let failed = TurnEvent(turn: 1, role: "user", text: "a very long message", tokens: 0, positions: 16..<16,
+                               error: "the context holds 16 tokens but 40 are needed")
+        let events = Self.turn + [
+            .turn(failed),
+            .turn(TurnEvent(turn: 1, role: "user", text: "Short", tokens: 3, positions: 16..<19)),
+            .turn(TurnEvent(turn: 1, role: "assistant", text: "Ok.", tokens: 2, positions: 19..<21, stop: "eos")),
+            .end(EndEvent(reason: "end of script", turns: 2)),
+        ]
+        let keys = try JSONSerialization.jsonObject(with: SessionLogWriter.line(.turn(failed))) as? [String: Any]
+        #expect(keys?["error"] as? String == "the context holds 16 tokens but 40 are needed")
+        let (file, summary) = try Self.summary(events)
+        #expect(file.turns.map(\.user) == ["Hello", "Short"])
+        #expect(file.failedTurns.map(\.turn) == [1] && file.failedTurns[0].error == failed.error)
+        #expect(summary.text().contains("\nturn 1 failed: \"a very long message\": the context holds 16 tokens but 40 are needed\n"))
+        #expect(try summary.json().contains(#""failed_turns":[{"error":"the context holds 16 tokens but 40 are needed","text":"a very long message","turn":1}]"#))
     }
 }

@@ -58,7 +58,7 @@ struct ModelChatTemplateTests {
     @Test func renderedChatMLEncodesToTurnMarkers() throws {
         let tokenizer = try TestModels.smolLM2.get()
         let template = try ChatTemplate(gguf: TestModels.open(TestModels.smolLM2Name))
-        let ids = tokenizer.encode(template.render([.system("S"), .user("How are you feeling today?")], addGenerationPrompt: true))
+        let ids = try tokenizer.encode(template.render([.system("S"), .user("How are you feeling today?")], addGenerationPrompt: true))
         // The user turn and generation prompt are the golden ChatML case's ids.
         let golden = Golden.smollm2.first { $0.name == "chatml_user_assistant" }!.ids
         #expect(Array(ids.suffix(golden.count)) == golden)

@@ -20,17 +20,43 @@ public struct ControlVector: Sendable, Equatable {
     }
 
     /// Reads a control vector file. Tensors other than `direction.N` are ignored; F16 directions are widened.
-    public init(file: GGUFFile) throws {
+    ///
+    /// Every direction's shape is checked before any is read: one row, all of one width, layers 0 to
+    /// `ModelConfig.Limits.layers`, each layer once, and with `model` given, exactly its hidden size wide and
+    /// within its layers, so a file claiming a huge tensor is refused before anything is allocated for it.
+    public init(file: GGUFFile, for model: ModelConfig? = nil) throws {
+        func bad(_ s: String) -> EngineError { .badSteeringVector("\(file.path): \(s)") }
         modelHint = file["controlvector.model_hint"]?.string ?? ""
-        var directions: [Int: [Float]] = [:]
+        let maxLayers = model?.layerCount ?? ModelConfig.Limits.layers
+        var found: [(layer: Int, tensor: GGUFTensorInfo)] = []
         for t in file.tensors where t.name.hasPrefix("direction.") {
-            guard let layer = Int(t.name.dropFirst("direction.".count)), layer >= 0 else {
-                throw EngineError.badSteeringVector("\(file.path): tensor '\(t.name)' is not direction.N with a layer number N")
+            let digits = t.name.dropFirst("direction.".count)
+            guard !digits.isEmpty, digits.utf8.allSatisfy({ (0x30...0x39).contains($0) }), digits.utf8.count <= 9, let layer = Int(digits) else {
+                throw bad("tensor '\(t.name)' is not direction.N with a layer number N")
             }
+            guard layer < maxLayers else {
+                throw bad("tensor '\(t.name)' is for layer \(layer), past " + (model.map { "the model's last layer, \($0.layerCount - 1)" } ?? "the last layer any model has"))
+            }
+            guard !found.contains(where: { $0.layer == layer }) else { throw bad("layer \(layer) has two direction tensors") }
             guard t.dims.count == 1 || t.rowCount == 1 else {
-                throw EngineError.badSteeringVector("\(file.path): tensor '\(t.name)' has shape \(t.dims); expected one row of n_embd values")
+                throw bad("tensor '\(t.name)' has shape \(t.dims); expected one row of n_embd values")
+            }
+            let width = t.elementCount
+            if let model, width != model.hiddenSize {
+                throw bad("'\(t.name)' has \(width) values; the model's hidden size is \(model.hiddenSize)")
+            }
+            guard width <= ModelConfig.Limits.hiddenSize else {
+                throw bad("'\(t.name)' has \(width) values, more than any model's hidden size (at most \(ModelConfig.Limits.hiddenSize))")
+            }
+            guard found.first.map({ $0.tensor.elementCount == width }) ?? true else {
+                throw bad("direction tensors have different lengths (\(found[0].tensor.elementCount) and \(width))")
             }
             guard supportsDot(t.type) else { throw EngineError.unsupportedTensorType(tensor: t.name, type: t.type) }
+            found.append((layer, t))
+        }
+        guard !found.isEmpty else { throw bad("it holds no direction.N tensors: not a control vector") }
+        var directions: [Int: [Float]] = [:]
+        for (layer, t) in found {
             var v = [Float](repeating: 0, count: t.elementCount)
             v.withUnsafeMutableBufferPointer { dequantizeRow(t.type, file.data(for: t).baseAddress!, $0.baseAddress!, count: t.elementCount) }
             // A NaN or infinity would turn every steered row, and then every logit, into NaN.
@@ -39,17 +65,19 @@ public struct ControlVector: Sendable, Equatable {
             }
             directions[layer] = v
         }
-        guard !directions.isEmpty else {
-            throw EngineError.badSteeringVector("\(file.path) holds no direction.N tensors: not a control vector")
-        }
-        guard Set(directions.values.map(\.count)).count == 1 else {
-            throw EngineError.badSteeringVector("\(file.path): direction tensors have different lengths")
-        }
         self.directions = directions
     }
 
-    public init(path: String) throws {
-        try self.init(file: GGUFFile(path: path))
+    /// Reads a control vector file; with `model`, first checks that the file is no larger than one direction per
+    /// layer of the model could make it (`maxFileBytes`), before it is mapped or parsed.
+    public init(path: String, for model: ModelConfig? = nil) throws {
+        try self.init(file: GGUFFile(path: path, maxSize: model.map(Self.maxFileBytes)), for: model)
+    }
+
+    /// The largest control-vector file for `model`: an F32 direction of its hidden size for every layer, each with
+    /// a tensor descriptor and alignment padding of up to 4 KiB, and 1 MiB of metadata.
+    public static func maxFileBytes(for model: ModelConfig) -> Int {
+        model.layerCount * (model.hiddenSize * 4 + 4096) + (1 << 20)
     }
 
     /// Warnings a user should see before this file is used elsewhere (llama.cpp refuses layer 0).
@@ -61,7 +89,8 @@ public struct ControlVector: Sendable, Equatable {
     /// reads the layer of each tensor from its name and does not rely on the count).
     public func serialize() -> [UInt8] { writer().serialize() }
 
-    public func write(to path: String) throws { try writer().write(to: path) }
+    /// Writes the file atomically; an existing file is replaced only with `replace` (see `GGUFWriter.write`).
+    public func write(to path: String, replace: Bool) throws { try writer().write(to: path, replace: replace) }
 
     private func writer() -> GGUFWriter {
         var w = GGUFWriter()

@@ -41,35 +41,92 @@ public struct ModelConfig: Sendable, Equatable {
     public var qDim: Int { headCount * headDim }
     public var kvDim: Int { kvHeadCount * headDim }
 
-    /// Reads the config for `architecture` from the file, validating the shapes against each other.
+    /// The largest value each count or size may have, far above any released model and small enough that every
+    /// product the engine forms from them (`qDim`, weight shapes, the KV cache) fits an `Int`. A file past one of
+    /// these is damaged or not meant for this engine.
+    public enum Limits {
+        public static let layers = 4096
+        public static let hiddenSize = 1 << 17
+        public static let ffnSize = 1 << 20
+        public static let heads = 1024
+        public static let headDim = 8192
+        /// For `qDim` and `kvDim`.
+        public static let attentionWidth = 1 << 20
+        public static let vocabulary = 1 << 24
+        /// Fewer positions than this and there is no room for a chat template and a reply.
+        public static let minContext = 16
+        public static let maxContext = 1 << 24
+        /// `layer_norm_rms_epsilon` is added to a mean of squares before its square root: released models use
+        /// 1e-6 to 1e-5.
+        public static let rmsEps: ClosedRange<Float> = Float.leastNormalMagnitude...0.01
+    }
+
+    /// Reads the config for `architecture` from the file, validating every value and the shapes against each other:
+    /// each count within `Limits`, products checked for overflow, the head layout consistent with the hidden size,
+    /// and the norm epsilon and RoPE base finite and positive. A file that fails is an `EngineError.badConfig`
+    /// ("inconsistent model: …") naming the key, its value and what is allowed.
     public init(gguf: GGUFFile, architecture arch: any Architecture.Type) throws {
         let a = arch.name
-        func int(_ key: String) throws -> Int {
-            let v = try gguf.requireInt("\(a).\(key)")
-            guard v > 0 else { throw EngineError.badConfig("\(a).\(key) is \(v); it must be positive") }
+        func int(_ key: String, max: Int, min: Int = 1) throws -> Int {
+            let name = "\(a).\(key)"
+            func outOfRange(_ v: some BinaryInteger) -> EngineError { .badConfig("\(name) is \(v); it must be \(min)-\(max)") }
+            guard let value = gguf[name] else { throw GGUFError.missingKey(name) }
+            if case .uint64(let u) = value, Int(exactly: u) == nil { throw outOfRange(u) }
+            guard let v = value.int else { throw GGUFError.wrongKeyType(key: name, expected: "an integer", found: value.type) }
+            guard v >= min, v <= max else { throw outOfRange(v) }
             return v
         }
+        func optionalInt(_ key: String, max: Int, default d: Int) throws -> Int {
+            gguf["\(a).\(key)"] == nil ? d : try int(key, max: max)
+        }
+        func float(_ key: String, default d: Float? = nil) throws -> Float {
+            guard gguf["\(a).\(key)"] != nil || d == nil else { return d! }
+            let v = try gguf.requireDouble("\(a).\(key)")
+            let f = Float(v)
+            guard f.isFinite else { throw EngineError.badConfig("\(a).\(key) is \(v); it must be a finite number") }
+            return f
+        }
         architecture = a
-        layerCount = try int("block_count")
-        hiddenSize = try int("embedding_length")
-        ffnSize = try int("feed_forward_length")
-        headCount = try int("attention.head_count")
-        kvHeadCount = gguf["\(a).attention.head_count_kv"] == nil ? headCount : try int("attention.head_count_kv")
-        headDim = gguf["\(a).attention.key_length"] == nil ? hiddenSize / headCount : try int("attention.key_length")
-        contextLength = try int("context_length")
-        rmsEps = Float(try gguf.requireDouble("\(a).attention.layer_norm_rms_epsilon"))
-        ropeBase = Float(gguf["\(a).rope.freq_base"]?.double ?? 10000)
-        ropeDim = gguf["\(a).rope.dimension_count"] == nil ? headDim : try int("rope.dimension_count")
+        layerCount = try int("block_count", max: Limits.layers)
+        hiddenSize = try int("embedding_length", max: Limits.hiddenSize)
+        ffnSize = try int("feed_forward_length", max: Limits.ffnSize)
+        headCount = try int("attention.head_count", max: Limits.heads)
+        kvHeadCount = try optionalInt("attention.head_count_kv", max: headCount, default: headCount)
+        if gguf["\(a).attention.key_length"] == nil {
+            guard hiddenSize % headCount == 0 else {
+                throw EngineError.badConfig("embedding_length \(hiddenSize) is not a multiple of head_count \(headCount), and there is no attention.key_length to give the head size")
+            }
+            headDim = hiddenSize / headCount
+        } else {
+            headDim = try int("attention.key_length", max: Limits.headDim)
+        }
+        for (name, heads) in [("head_count", headCount), ("head_count_kv", kvHeadCount)] {
+            let (width, overflow) = heads.multipliedReportingOverflow(by: headDim)
+            guard !overflow, width <= Limits.attentionWidth else {
+                throw EngineError.badConfig("\(name) \(heads) × key_length \(headDim) is more than \(Limits.attentionWidth) values per position")
+            }
+        }
+        contextLength = try int("context_length", max: Limits.maxContext, min: Limits.minContext)
+        rmsEps = try float("attention.layer_norm_rms_epsilon")
+        guard Limits.rmsEps.contains(rmsEps) else {
+            throw EngineError.badConfig("\(a).attention.layer_norm_rms_epsilon is \(rmsEps); it must be positive and at most \(Limits.rmsEps.upperBound)")
+        }
+        ropeBase = try float("rope.freq_base", default: 10000)
+        guard ropeBase > 0 else { throw EngineError.badConfig("\(a).rope.freq_base is \(ropeBase); it must be positive") }
+        ropeDim = try optionalInt("rope.dimension_count", max: headDim, default: headDim)
         ropeStyle = arch.ropeStyle
         let embd = try gguf.requireTensor("token_embd.weight")
         vocabSize = embd.rowCount
         guard embd.rowLength == hiddenSize else {
             throw EngineError.badConfig("token_embd.weight rows have \(embd.rowLength) elements, expected embedding_length \(hiddenSize)")
         }
+        guard vocabSize <= Limits.vocabulary else {
+            throw EngineError.badConfig("token_embd.weight has \(vocabSize) rows (tokens); at most \(Limits.vocabulary) are supported")
+        }
         guard headCount % kvHeadCount == 0 else {
             throw EngineError.badConfig("head_count \(headCount) is not a multiple of head_count_kv \(kvHeadCount)")
         }
-        guard ropeDim <= headDim, ropeDim % 2 == 0 else {
+        guard ropeDim % 2 == 0 else {
             throw EngineError.badConfig("rope.dimension_count \(ropeDim) must be even and at most the head size \(headDim)")
         }
     }

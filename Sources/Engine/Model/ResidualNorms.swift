@@ -15,8 +15,8 @@ public enum ResidualNorms {
     """
 
     /// Mean norm per layer (index = block), measured in a fresh context of `weights`.
-    public static func measure(_ weights: ModelWeights, tokenize: (String) -> [Int], threads: Int? = nil) throws -> [Float] {
-        let ids = tokenize(passage)
+    public static func measure(_ weights: ModelWeights, tokenize: (String) throws -> [Int], threads: Int? = nil) throws -> [Float] {
+        let ids = try tokenize(passage)
         let ctx = InferenceContext(weights: weights, capacity: ids.count + 1, threads: threads)
         let layers = weights.config.layerCount
         let recorder = ActivationRecorder(width: weights.config.hiddenSize)

@@ -6,11 +6,12 @@ import LimbicCLI
 enum CaptureCommand: Command {
     static let name = "capture"
     static let abstract = "Read the residual stream at chosen layers while the model reads a text."
-    static let usage = "[--model M] --layers LIST|all [--positions last|all|A-B] (--norms [--json] | --out FILE.gguf) [TEXT | < stdin]"
+    static let usage = "[--model M] --layers LIST|all [--positions last|all|A-B] (--norms [--json] | --out FILE.gguf [--force]) [TEXT | < stdin]"
     static let discussion = """
     Layer N is the residual stream at the output of block N after its residual add (llama.cpp's l_out-N, repeng's \
     direction.N); 'embd' names the embedding input. --norms prints each layer's L2 norm at the last captured position; \
-    --out writes every captured row to a GGUF file (tensor 'l_out-N' of shape hidden × positions, plus 'positions').
+    --out writes every captured row to a GGUF file (tensor 'l_out-N' of shape hidden × positions, plus 'positions'); \
+    an existing file is replaced only with --force.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("layers", short: "l", "LIST", "Layers to read: all, or a list like 0,5,10-12 (embd for the embedding).", default: "all"),
@@ -18,6 +19,7 @@ enum CaptureCommand: Command {
         .flag("norms", "Print the L2 norm of each layer at the last captured position."),
         .flag("json", "With --norms: print {\"layers\":[{\"layer\":N,\"norm\":…}]}."),
         .option("out", short: "o", "FILE", "Write the captured rows to a GGUF file."),
+        OutputFile.forceSpec,
     ]
     static let examples = [
         "limbic capture --layers all --norms --json 'The capital of France is'",
@@ -26,19 +28,20 @@ enum CaptureCommand: Command {
 
     static func validate(_ args: ParsedArguments) throws {
         guard args.flag("norms") || args.string("out") != nil else { throw UsageError("choose --norms or --out FILE") }
+        if let out = args.string("out") { try OutputFile.check(out, args) }
         try ModelOptions.validate(args)
         _ = try LayerSelection.parse(args.string("layers") ?? "all", option: "--layers")
         _ = try PositionRange.selector(args.string("positions") ?? "last", option: "--positions")
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        let text = args.text ?? Terminal.readStdin()
+        let text = try args.text ?? Terminal.readStdin()
         let model = try ModelOptions.load(args)
         let sites = try LayerSelection.parse(args.string("layers") ?? "all", option: "--layers")
             .sites(layerCount: model.config.layerCount, option: "--layers")
         let positions = try PositionRange.selector(args.string("positions") ?? "last", option: "--positions")
         let ctx = try ModelOptions.context(model, args)
-        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let ids = try model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let recorder = ActivationRecorder(width: model.config.hiddenSize, sites: Set(sites), reservePositions: positions == .last ? 1 : ids.count)
         ctx.hooks.subscribe(recorder, sites: Set(sites), positions: positions)
         try ctx.evaluate(ids, logits: .none)
@@ -68,7 +71,7 @@ enum CaptureCommand: Command {
             if let first = sites.first, let pos = recorder.positions[first] {
                 w.addTensor("positions", dims: [pos.count], floats: pos.map(Float.init))
             }
-            try w.write(to: out)
+            try OutputFile.write(out, args) { try w.write(to: out, replace: $0) }
             Terminal.note("wrote \(sites.count) sites × \(recorder.positions[sites[0]]?.count ?? 0) positions to \(out)")
         }
         return ExitCode.ok

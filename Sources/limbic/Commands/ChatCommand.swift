@@ -1,6 +1,7 @@
 import Affect
 import Agent
 import Engine
+import FileIO
 import Foundation
 import LimbicCLI
 import Tokenizers
@@ -13,13 +14,18 @@ enum ChatCommand: Command {
     Type a message and press Enter. After each reply a panel shows the probe readings (z against neutral text) and \
     the model's self-report (read from logits on a fork of the conversation), marking where they disagree; every \
     turn goes to a JSONL session log. A line of three double quotes (\"\"\") starts and ends a multi-line \
-    message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. --script runs the user turns of a file \
-    (one per line) without a terminal. The first start on a model builds its probe set and self-report baseline \
-    (about a minute for SmolLM2); later starts use the cache.
+    message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. A message that cannot be sent (the context \
+    is full) is logged with its error and the chat goes on. The first start on a model builds its probe set and \
+    self-report baseline (about a minute for SmolLM2); later starts use the cache.
+
+    --script FILE runs the user's side of a conversation without a terminal: every non-blank line of FILE is one \
+    user turn, sent as written (spaces around it trimmed; at most 1 MiB). Chat commands do not apply there: a line \
+    that starts with / is text for the model. A turn that fails is logged with its error and the script goes on; \
+    chat then exits 1.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("system", "FILE", "A file whose text is the system prompt."),
-        .option("script", "FILE", "Run the user turns in FILE (one per line) and exit."),
+        .option("script", "FILE", "Send each non-blank line of FILE as one user turn, verbatim (/ lines included), and exit."),
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
         "limbic chat",
@@ -51,16 +57,16 @@ enum ChatCommand: Command {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         var system: String? = nil
         if let path = args.string("system") {
-            guard let s = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw UsageError("cannot read the system prompt file '\(path)'")
+            do {
+                system = try RegularFile.readText(path).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch let e as FileIOError {
+                throw UsageError("--system: \(e)")
             }
-            system = s.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         let maxTokens = try SamplingOptions.maxTokens(args)
         var script: [String]? = nil
         if let path = args.string("script") {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError("cannot read the script '\(path)'") }
-            script = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            do { script = try ChatScript.load(path) } catch let e as FileIOError { throw UsageError("--script: \(e)") }
         }
         let model = try ModelOptions.load(args)
         let sampling = try SamplingOptions.parameters(args, modelPath: model.path)
@@ -84,6 +90,7 @@ enum ChatCommand: Command {
         defer { pipeline.end(reason: endReason) }
         var last: TurnOutcome? = nil
         var toldAboutDropping = false
+        var failed = 0
         while true {
             let next: String?
             if script != nil {
@@ -94,7 +101,7 @@ enum ChatCommand: Command {
             }
             guard let message = next else { break }
             if message.isEmpty { continue }
-            if message.hasPrefix("/") {
+            if script == nil && message.hasPrefix("/") {   // a script's lines are all user turns
                 if try slashCommand(message, pipeline: pipeline, last: &last, feel: feelTemplate, panel: &panel) { endReason = "exit"; return ExitCode.ok }
                 continue
             }
@@ -138,14 +145,24 @@ enum ChatCommand: Command {
                     break
                 }
             } catch let e as EngineError {
-                // A full context is recoverable: say so and keep the session. A model that computes NaN is not.
+                // A full context is recoverable: say so and keep the session (the pipeline has logged the turn).
+                // A model that computes NaN is not.
                 if case .nonFiniteOutput = e { throw e }
                 Terminal.note("limbic chat: \(e)")
+                failed += 1
+            } catch let e as TokenizerError {
+                // So is a message the tokenizer refuses (too long, a word without breaks past its limit).
+                Terminal.note("limbic chat: \(e)")
+                failed += 1
             }
             Interrupt.clear()
         }
         endReason = script != nil ? "end of script" : "end of input"
         if interactive { Terminal.out("\n") }
+        if let script, failed > 0 {
+            Terminal.note("limbic chat: \(failed) of \(script.count) script turns failed (each is in the session log with its error)")
+            return ExitCode.error
+        }
         return ExitCode.ok
     }
 
@@ -204,26 +221,35 @@ enum ChatCommand: Command {
     }
 
     /// Reads one message: a line, or the lines between two `"""` lines. Nil at end of input (Ctrl-D).
-    /// Ctrl-C at the prompt shows ^C and asks again.
+    /// Ctrl-C at the prompt shows ^C and asks again. A message past `ChatScript.maxMessageBytes` is dropped with a
+    /// note, and the next one is read.
     static func readMessage(_ reader: LineReader, interactive: Bool) -> String? {
+        let limit = ChatScript.maxMessageBytes
+        func tooLong() { Terminal.note("limbic chat: that message is longer than \(byteSize(limit)), the most chat sends; it was not sent") }
         func line(_ prompt: String) -> String? {
             while true {
                 if interactive { Terminal.out(prompt) }
                 Interrupt.clear()
                 switch reader.next() {
                 case .line(let l): return l
+                case .tooLong: tooLong()
                 case .interrupted: Terminal.out("^C\n")
                 case .end: return nil
                 }
             }
         }
-        guard let first = line("> ") else { return nil }
-        guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
-        var lines: [String] = []
-        while let l = line("… ") {
-            if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
-            lines.append(l)
+        while true {
+            guard let first = line("> ") else { return nil }
+            guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
+            var lines: [String] = []
+            var bytes = 0
+            while let l = line("… ") {
+                if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
+                bytes += l.utf8.count + 1
+                if bytes <= limit { lines.append(l) } else { lines = [] }   // past the limit: read to the end, keep nothing
+            }
+            if bytes <= limit { return lines.joined(separator: "\n") }
+            tooLong()
         }
-        return lines.joined(separator: "\n")
     }
 }

@@ -28,7 +28,7 @@ enum GenerateCommand: Command {
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        let prompt = args.string("prompt") ?? args.text ?? Terminal.readStdin()
+        let prompt = try args.string("prompt") ?? args.text ?? Terminal.readStdin()
         let maxTokens = try SamplingOptions.maxTokens(args)
         let model = try ModelOptions.load(args)
         let params = try SamplingOptions.parameters(args, modelPath: model.path)
@@ -37,7 +37,7 @@ enum GenerateCommand: Command {
         let text = args.flag("chat")
             ? try model.chatTemplate().render([ChatMessage(role: "user", content: prompt)], addGenerationPrompt: true)
             : prompt
-        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let ids = try model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         Interrupt.install()
         var gen = Generator(parameters: params, maxTokens: maxTokens)
         gen.isCancelled = { Interrupt.isSet }

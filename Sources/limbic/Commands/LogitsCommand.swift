@@ -26,12 +26,12 @@ enum LogitsCommand: Command {
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        let text = args.text ?? Terminal.readStdin()
+        let text = try args.text ?? Terminal.readStdin()
         let k = try args.int("top", in: 1...1000) ?? 10
         let model = try ModelOptions.load(args)
         let ctx = try ModelOptions.context(model, args)
         ctx.hooks.steering = try SteerOptions.steering(args, model: model)
-        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
+        let ids = try model.tokenizer.encode(text, addSpecial: true, parseSpecial: true)
         let logits = try ctx.evaluate(ids)
         let lse = Sampler.logSumExp(logits)
         let top = Sampler.topIndices(logits, k)

@@ -123,7 +123,9 @@ enum ModelsCommand: Command {
         let arch = f.architecture ?? "?"
         var lines: [(String, String)] = [("file", path), ("size", String(format: "%.1f MiB", Double(f.fileSize) / 1048576)),
                                          ("gguf version", "\(f.version)"), ("name", s("general.name")), ("architecture", arch)]
-        if let a = try? Architectures.named(arch), let c = try? ModelConfig(gguf: f, architecture: a) {
+        if let a = try? Architectures.named(arch) {
+            // A supported architecture whose hyper-parameters do not hold together is an error, not "unsupported".
+            let c = try ModelConfig(gguf: f, architecture: a)
             lines += [("layers", "\(c.layerCount)"), ("hidden size", "\(c.hiddenSize)"), ("feed-forward size", "\(c.ffnSize)"),
                       ("heads (q/kv) × dim", "\(c.headCount)/\(c.kvHeadCount) × \(c.headDim)"), ("vocabulary", "\(c.vocabSize)"),
                       ("context length", "\(c.contextLength)"), ("rope", "\(c.ropeStyle.rawValue), base \(c.ropeBase)")]

@@ -17,6 +17,7 @@ enum ProbeCommand: Command {
     classify  read passages (one per line on stdin, or --text) and print each one's top emotion and z-scores.
     export    write one emotion as a llama.cpp control vector (--llama-cpp EMOTION --out FILE).
     import    read a control vector (e.g. from repeng) as a probe: --name NAME FILE; calibrated on neutral text.
+    export and import never replace an existing file unless --force is given.
     causal    steer neutral text with each emotion's vector at the reading layer (--strength, a fraction of the \
     mean residual norm) and check that this emotion's reading rises most a few layers later.
     """
@@ -26,6 +27,7 @@ enum ProbeCommand: Command {
         .option("layer", "N", "classify/export: use this layer instead of the reading layer (export: only this layer)."),
         .option("llama-cpp", "EMOTION", "export: the emotion to write."),
         .option("out", short: "o", "FILE", "export/import: output file."),
+        OutputFile.forceSpec,
         .option("name", "NAME", "import: the emotion name to give the imported vector."),
         .flag("rebuild", "extract: build the probe set again even when a cached one matches."),
         .option("strength", "S", "causal: steering strength as a fraction of the mean residual norm.", default: "0.5"),
@@ -44,6 +46,7 @@ enum ProbeCommand: Command {
         _ = try ProbeSubcommand.parse(args)
         try ModelOptions.validate(args)
         _ = try ProbeOptions.method(args)
+        if let out = args.string("out") { try OutputFile.check(out, args) }
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
@@ -88,7 +91,7 @@ enum ProbeCommand: Command {
 
     /// classify's passages: `--text`, else the non-blank lines of stdin.
     static func passages(_ args: ParsedArguments) throws -> [String] {
-        let texts = args.string("text").map { [$0] }
+        let texts = try args.string("text").map { [$0] }
             ?? Terminal.readStdin().split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !texts.isEmpty else { throw UsageError("classify needs passages on stdin (one per line) or --text") }
         return texts
@@ -120,24 +123,23 @@ enum ProbeCommand: Command {
         for l in 0..<set.layers.count where (only.map { $0 == l } ?? (l > 0)) { directions[l] = set.layers[l].vectors[e] }
         let cv = ControlVector(modelHint: model.config.architecture, directions: directions)
         for w in cv.warnings { Terminal.note("limbic probe: warning: \(w)") }
-        try cv.write(to: out)
+        try OutputFile.write(out, args) { try cv.write(to: out, replace: $0) }
         Terminal.note("wrote '\(emotion)' at \(directions.count) layers (unit vectors; scale with --control-vector-scaled) to \(out)")
     }
 
     static func importVector(model: LanguageModel, _ args: ParsedArguments) throws {
         // ProbeSubcommand.parse has checked both before the model was loaded.
         guard args.positionals.count == 2, let name = args.string("name") else { throw UsageError("usage: limbic probe import --name NAME FILE") }
-        let cv = try ControlVector(path: args.positionals[1])
-        guard cv.width == model.config.hiddenSize else {
-            throw UsageError("\(args.positionals[1]) has \(cv.width)-wide directions but the model's hidden size is \(model.config.hiddenSize)")
-        }
+        let cv = try ControlVector(path: args.positionals[1], for: model.config)
+        let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
+        let label = args.string("out") == nil ? "the imported probe set" : "--out"
+        try OutputFile.check(out, args, option: label)   // before the neutral passages are read
         let ds = try ProbeOptions.dataset(args)
         let neutral = try PassageActivations.collect(model: model, texts: ds.neutral.map(\.text))
         let set = ProbeBuilder.importing(cv, name: name, neutral: neutral, modelSHA256: try ModelOptions.sha256(of: model),
                                          datasetHash: "imported:" + ds.hash)
         let reading = set.readingLayer
-        let out = args.string("out") ?? ProbeOptions.cache.directory + "/imported/\(URL(fileURLWithPath: model.path).deletingPathExtension().lastPathComponent)-\(name).gguf"
-        try set.write(to: out)
+        try OutputFile.write(out, args, option: label) { try set.write(to: out, replace: $0) }
         Terminal.out(out + "\n")
         Terminal.note("imported '\(name)' (\(cv.layers.count) layers, reading layer \(reading)); use it with --probe \(out)")
     }

@@ -6,7 +6,7 @@ enum ReportCommand: Command {
     static let name = "report"
     static let abstract = "Summarise session logs: trajectories, disagreements, reading vs self-report correlation."
     static let usage = "LOG.jsonl [LOG.jsonl …] [--json]"
-    static let discussion = "Several logs are pooled (e.g. a scripted study). A log cut off by a crash is read up to its last complete line."
+    static let discussion = "Several logs are pooled (e.g. a scripted study). A log cut off by a crash is read up to its last complete line and reported as cut off (it has no 'end' event); messages that could not be sent are listed with their errors."
     static let options: [OptionSpec] = [
         .flag("json", "Print one JSON object."),
         .option("top", "N", "How many of the largest disagreements to list.", default: "5"),

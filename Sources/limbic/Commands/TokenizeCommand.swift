@@ -17,9 +17,9 @@ enum TokenizeCommand: Command {
     ]
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        let text = args.text ?? Terminal.readStdin()
+        let text = try args.text ?? Terminal.readStdin()
         let model = try ModelOptions.load(args)
-        let ids = model.tokenizer.encode(text, addSpecial: true, parseSpecial: !args.flag("no-special"))
+        let ids = try model.tokenizer.encode(text, addSpecial: true, parseSpecial: !args.flag("no-special"))
         if args.flag("json") {
             Terminal.out("{\"tokens\":[" + ids.map(String.init).joined(separator: ",") + "]}\n")
         } else {
