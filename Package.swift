@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
-        .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports"]),
+        .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports", "LimbicCLI"]),
         .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "FileIO", "TestSupport"]),

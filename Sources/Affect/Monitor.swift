@@ -16,6 +16,18 @@ public struct TurnMonitoring: Sendable {
     public var gap: [Float]?
     public var readingSeconds: Double
     public var selfReportSeconds: Double
+
+    public init(turn: Int, user: Readings, reply: Readings, selfReport: SelfReport? = nil, selfReportZ: [Float]? = nil,
+                gap: [Float]? = nil, readingSeconds: Double = 0, selfReportSeconds: Double = 0) {
+        self.turn = turn
+        self.user = user
+        self.reply = reply
+        self.selfReport = selfReport
+        self.selfReportZ = selfReportZ
+        self.gap = gap
+        self.readingSeconds = readingSeconds
+        self.selfReportSeconds = selfReportSeconds
+    }
 }
 
 /// The per-turn monitor (DESIGN.md §3): probe readings from the residual stream, self-reports read from logits

@@ -42,6 +42,13 @@ public enum FuzzSeeds {
         return [[UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))]
     }
 
+    /// Self-report baselines for the three emotions of `probeSets`.
+    public static func selfReportBaselines() throws -> [[UInt8]] {
+        let c = SelfReportCalibration(style: "rating", emotions: ["calm", "sad", "angry"], mean: [4.5, 2, 1.5], std: [1.2, 0.8, 0.5],
+                                      samples: 16, key: "tiny")
+        return [[UInt8](try JSONEncoder().encode(c))]
+    }
+
     /// A three-turn session log with every event kind, and its first half (a log cut off mid-session).
     public static func sessionLogs() throws -> [[UInt8]] {
         let emotions = ["calm", "sad"]

@@ -2,6 +2,7 @@ import Affect
 import Engine
 import Foundation
 import GGUF
+import LimbicCLI
 import Reports
 import SessionLog
 
@@ -19,6 +20,9 @@ public enum FuzzTargets {
             try ctx.evaluate([0, 1 % v, 2 % v], logits: .all)
             if file["tokenizer.ggml.model"] != nil {
                 let model = try LanguageModel(file: file)
+                // The context a command would make for it (`--context 16`, the smallest allowed).
+                let args = try ParsedArguments(command: "fuzz", options: ModelOptions.specs, arguments: ["--context", "16"])
+                _ = try ModelOptions.context(model, args)
                 let ids = try model.tokenizer.encode("Hi <|im_start|>user\nhello<|im_end|> é", addSpecial: true, parseSpecial: true)
                 _ = model.tokenizer.decode(ids)
                 _ = try model.chatTemplate().render([.user("hello")], addGenerationPrompt: true)
@@ -35,7 +39,8 @@ public enum FuzzTargets {
         }
     }
 
-    /// Probe sets (the cache and `--probe FILE`): load from a file, then read a row through the monitor's recorder.
+    /// Probe sets (the cache and `--probe FILE`): load from a file, read a row through the monitor's recorder, and
+    /// show what `probe show`/`validate` and the chat panel would.
     public static func probeSet(seeds: [[UInt8]], scratch: String) -> FuzzTarget {
         FuzzTarget(name: "probe-set", seeds: seeds) { bytes in
             _ = FileManager.default.createFile(atPath: scratch, contents: Data(bytes))
@@ -44,8 +49,22 @@ public enum FuzzTargets {
             let recorder = ReadingRecorder(probes: probes, capacity: 4)
             let row = (0..<width).map { Float($0 % 7) - 3 }
             row.withUnsafeBufferPointer { recorder.receive(site: .layer(probes.readingLayer), position: 1, row: $0) }
-            _ = recorder.readings(1..<2)
+            let readings = recorder.readings(1..<2)
             _ = recorder.perTokenZ(0..<2)
+            _ = ProbeReport.summary(probes, path: scratch) + ProbeReport.summaryJSON(probes, path: scratch)
+            _ = ProbeReport.validation(probes, path: scratch) + ProbeReport.validationJSON(probes)
+            let m = TurnMonitoring(turn: 0, user: readings, reply: readings, selfReport: nil, selfReportZ: readings.meanZ,
+                                   gap: zip(readings.meanZ, readings.lastBeforeZ).map { $0 - $1 }, readingSeconds: 0, selfReportSeconds: 0)
+            _ = Panel(emotions: probes.emotions, color: true, width: 100).render(m, all: true)
+        }
+    }
+
+    /// Self-report baselines (the JSON cache beside the probe sets): decode, check, and compute z with it.
+    public static func selfReportBaseline(seeds: [[UInt8]]) -> FuzzTarget {
+        FuzzTarget(name: "baseline", seeds: seeds) { bytes in
+            let c = try JSONDecoder().decode(SelfReportCalibration.self, from: Data(bytes))
+            if let problem = c.problem(emotions: ["calm", "sad", "angry"], style: "rating") { throw FuzzRefusal(problem) }
+            _ = c.z([1, 4.5, 9])
         }
     }
 
@@ -83,4 +102,10 @@ public enum FuzzTargets {
         ["models", "info", "smollm2-135m-instruct"],
         ["report", "--json", "a.jsonl", "b.jsonl"],
     ]
+}
+
+/// A refusal by a check that returns its reason rather than throwing.
+struct FuzzRefusal: Error, CustomStringConvertible {
+    let description: String
+    init(_ reason: String) { description = reason }
 }

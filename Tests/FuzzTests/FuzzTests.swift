@@ -38,6 +38,8 @@ struct FuzzTests {
         check(FuzzTargets.probeSet(seeds: try FuzzSeeds.probeSets(scratch: Self.scratch), scratch: Self.scratch + "/probe.gguf"))
     }
 
+    @Test func selfReportBaselines() throws { check(FuzzTargets.selfReportBaseline(seeds: try FuzzSeeds.selfReportBaselines())) }
+
     @Test func sessionLogs() throws { check(FuzzTargets.sessionLog(seeds: try FuzzSeeds.sessionLogs())) }
 
     /// The option groups of LimbicCLI (every command-specific `validate` runs in `limbic fuzz`, which has the
