@@ -32,8 +32,11 @@ public enum ModelOptions {
             throw EngineError.cannotRun(model: name, architecture: spec.architecture)
         }
         let path = try resolve(name)
+        // Opened first, so a file that is no model (a FIFO, a damaged header) is named as such; verified before
+        // anything is computed with it.
+        let model = try LanguageModel(path: path)
         _ = try sha256(ofModelAt: path)
-        return try LanguageModel(path: path)
+        return model
     }
 
     /// The sha256 of the model file at `path`, from its hash record when the file has not changed since it was last
