@@ -41,8 +41,6 @@ public final class Monitor {
     public var calibration: SelfReportCalibration?
     /// Every monitored turn so far (for correlations).
     public private(set) var history: [TurnMonitoring] = []
-    /// |gap| above this marks a disagreement.
-    public static let gapThreshold: Float = 1.5
 
     public init(model: any InferenceBackend, probes: ProbeSet, chat: ChatTemplate, template: SelfReportTemplate, capacity: Int) {
         self.model = model

@@ -102,7 +102,7 @@ public struct ProbeSet: Sendable {
     /// version 2) the content matching its checksum.
     /// - Throws: `AffectError.badProbeSet` naming the first problem (or the GGUF reader's error).
     public init(path: String) throws {
-        let f = try GGUFFile(path: path)
+        let f = try GGUFFile(path: path, role: "probe set")
         func bad(_ reason: String) -> AffectError { .badProbeSet(path: path, reason: reason) }
         guard f.architecture == "limbic.probes" else { throw bad("general.architecture is \(f.architecture ?? "missing"), not limbic.probes") }
         let version = f["probes.version"]?.int ?? 1

@@ -36,10 +36,12 @@ enum LogEvents {
             if let g = m.gap { entry.gap = g[i].logged }
             event.emotions[e] = entry
         }
-        if let g = m.gap {
-            // A gap that is not finite (a NaN reading, a damaged baseline) is logged as null and flags nothing.
-            event.hidden = zip(r.emotions, g).filter { $0.1.isFinite && $0.1 > Monitor.gapThreshold }.map(\.0)
-            event.overclaimed = zip(r.emotions, g).filter { $0.1.isFinite && $0.1 < -Monitor.gapThreshold }.map(\.0)
+        if m.gap != nil {
+            // The panel's flags (Disagreement): family-wise, confident self-reports only; a gap that is not finite
+            // (a NaN reading, a damaged baseline) is logged as null and flags nothing.
+            let flags = r.emotions.indices.map { m.flag($0) }
+            event.hidden = r.emotions.indices.filter { flags[$0] == .activationsAboveReport }.map { r.emotions[$0] }
+            event.overclaimed = r.emotions.indices.filter { flags[$0] == .reportAboveActivations }.map { r.emotions[$0] }
         }
         return event
     }

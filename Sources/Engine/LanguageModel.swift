@@ -12,7 +12,7 @@ public final class LanguageModel: @unchecked Sendable {
 
     /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
     public convenience init(path: String) throws {
-        try self.init(file: GGUFFile(path: path))
+        try self.init(file: GGUFFile(path: path, role: "model file"))
     }
 
     /// A model from an opened file (also one built in memory, for tests).

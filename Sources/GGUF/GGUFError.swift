@@ -26,9 +26,20 @@ public enum GGUFError: Error, CustomStringConvertible, Equatable {
     case unexpectedTensorOffset(tensor: String, offset: UInt64, expected: Int, descriptorOffset: Int)
     /// `GGUFWriter` was asked to write something no reader accepts (e.g. tensor bytes that do not match the shape).
     case cannotSerialize(String)
+    /// An error in a file that was meant to be a `role` ("model file", "steering file", "probe set").
+    indirect case inFile(role: String, path: String, size: Int, GGUFError)
 
     public var description: String {
         switch self {
+        case let .inFile(role, path, size, e):
+            switch e {
+            case .badMagic, .truncated(what: "magic", _, _, _):
+                return "the \(role) \(path) is not a GGUF file (it is \(size) byte\(size == 1 ? "" : "s"))"
+            case .wrongKeyType, .missingKey, .missingTensor:
+                return "the \(role) \(path) is a GGUF file but not a \(role): \(e)"
+            default:
+                return "the \(role) \(path) is damaged: \(e)"
+            }
         case .cannotOpen(let path, let reason):
             return "cannot open \(path): \(reason)"
         case .badMagic(let found):

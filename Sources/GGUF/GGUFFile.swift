@@ -56,8 +56,21 @@ public final class GGUFFile: @unchecked Sendable {
 
     /// Opens and validates the file at `path` (mmap, read-only). Anything but a regular file (a FIFO, a folder, a
     /// device) is refused before it is read, so a named pipe given as a model or `--steer` file never blocks; so
-    /// is a file larger than `maxSize`, before it is mapped.
-    public convenience init(path: String, maxSize: Int? = nil) throws {
+    /// is a file larger than `maxSize`, before it is mapped. With `role` ("model file", "steering file", …) an error
+    /// about the contents names what the file was meant to be: "the model file /etc/hostname is not a GGUF file
+    /// (it is 3 bytes)".
+    public convenience init(path: String, role: String? = nil, maxSize: Int? = nil) throws {
+        do {
+            try self.init(mapping: path, maxSize: maxSize)
+        } catch let e as GGUFError {
+            guard let role else { throw e }
+            if case .cannotOpen = e { throw e }
+            var info = stat()
+            throw GGUFError.inFile(role: role, path: path, size: stat(path, &info) == 0 ? Int(info.st_size) : 0, e)
+        }
+    }
+
+    private convenience init(mapping path: String, maxSize: Int?) throws {
         let fd: Int32, size: Int
         do {
             (fd, size) = try RegularFile.open(path)

@@ -1,8 +1,11 @@
 import Affect
 import Foundation
 
-/// The compact dashboard shown after each reply: reading z and self-report per emotion, with a mark where they
-/// disagree. Width-aware; colour only on a TTY.
+/// The compact dashboard shown after each reply: per emotion the reading (z against neutral text, as a number and
+/// a bar), the self-report (expected 0-9 rating, its z against the model's neutral baseline, and how confident the
+/// answer was), and a flag where they disagree beyond the family-wise band (`Disagreement`). A header names the
+/// columns, and a legend says how to read them. Width-aware; colour only on a TTY; low-confidence self-reports are
+/// dimmed and never flagged.
 public struct Panel {
     public var emotions: [String]
     public var color: Bool
@@ -16,32 +19,90 @@ public struct Panel {
         self.width = width
     }
 
+    var barWidth: Int { max(4, min(16, (width - 56) / 2 * 2)) }
+
+    /// The column header and a one-line legend.
+    public func header(_ m: TurnMonitoring) -> String {
+        let reading = "reading z".padding(toLength: 6 + barWidth + 1, withPad: " ", startingAt: 0)
+        var s = "emotion    " + reading + (m.selfReport != nil ? "  self 0-9 (z)   sure" : "")
+        s += "\n" + dim("reading: reply vs neutral text, bar ±3 σ · self: the model's 0-9 answer, z vs its neutral answers · "
+                        + "sure: probability on the digits · /why EMOTION explains a row")
+        return s
+    }
+
     public func render(_ m: TurnMonitoring, all: Bool = false) -> String {
         let names = all ? m.reply.emotions : emotions.filter { m.reply.emotions.contains($0) }
-        let barWidth = max(4, min(16, (width - 40) / 2))
-        var lines: [String] = []
+        var lines: [String] = [header(m)]
         for name in names {
             guard let i = m.reply.emotions.firstIndex(of: name), i < m.reply.meanZ.count else { continue }
             let z = m.reply.meanZ[i]
             var line = name.padding(toLength: 11, withPad: " ", startingAt: 0) + Self.number(z, "%+5.1f", width: 5) + " " + bar(z, barWidth)
             if let r = m.selfReport, i < r.values.count {
-                line += "  self " + Self.number(r.values[i], "%3.1f", width: 3)
-                if let sz = m.selfReportZ, i < sz.count { line += " (z " + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
+                var report = "  " + Self.number(r.values[i], "%3.1f", width: 3)
+                if let sz = m.selfReportZ, i < sz.count { report += " (" + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
+                report += "  " + Self.number(confidence(r, i).mass * 100, "%3.0f%%", width: 4)
+                line += r.isConfident(i) ? report : dim(report + " ~")
             }
-            // A gap that is not a number (a NaN reading or self-report) is shown as nothing and never flagged.
-            if let gaps = m.gap, i < gaps.count, gaps[i].isFinite, abs(gaps[i]) > Monitor.gapThreshold {
-                line += gaps[i] > 0 ? "  ▲ shows more than it says" : "  ▼ says more than it shows"
+            if let f = m.flag(i) {
+                line += "  " + (f == .activationsAboveReport ? "▲ " : "▼ ") + f.phrase
                 if color { line = "\u{1B}[33m" + line + "\u{1B}[0m" }
             }
             lines.append(line)
         }
+        if let r = m.selfReport, names.contains(where: { n in r.emotions.firstIndex(of: n).map { !r.isConfident($0) } ?? false }) {
+            lines.append(dim("~ the model barely answered (little probability on the digits, or spread over them): shown, never flagged"))
+        }
         return lines.joined(separator: "\n")
+    }
+
+    /// Mass and entropy of emotion `i`'s answer.
+    func confidence(_ r: SelfReport, _ i: Int) -> (mass: Float, entropy: Float, maxEntropy: Float) {
+        let d = r.choice ?? (i < r.ratings.count ? r.ratings[i] : AnswerDistribution(probabilities: [], mass: .nan))
+        return (d.mass, d.entropy, log2(Float(max(d.probabilities.count, 2))))
+    }
+
+    /// One row in plain words (`/why EMOTION`): what was measured, against what, and how sure.
+    public func explain(_ m: TurnMonitoring, emotion: String, baselineSamples: Int?) -> String {
+        guard let i = m.reply.emotions.firstIndex(of: emotion), i < m.reply.meanZ.count else {
+            return "no emotion '\(emotion)' (known: \(m.reply.emotions.joined(separator: ", ")))"
+        }
+        let z = m.reply.meanZ[i]
+        var s = "\(emotion), turn \(m.turn + 1):\n"
+        s += "- reading: over the \(m.reply.tokens) token\(m.reply.tokens == 1 ? "" : "s") of the reply, the residual stream at layer "
+        s += "\(m.reply.layer) projected onto the \(emotion) vector averages " + Self.number(z, "%+.1f", width: 4)
+        s += " standard deviations from where neutral text lies (0 = like neutral text; beyond ±2 is unusual)."
+        if m.reply.lastBeforeZ.indices.contains(i) {
+            s += " Just before the reply began it was " + Self.number(m.reply.lastBeforeZ[i], "%+.1f", width: 4) + "."
+        }
+        guard let r = m.selfReport, i < r.values.count else {
+            return s + "\n- self-report: none this turn (/selfreport asks now)."
+        }
+        let c = confidence(r, i)
+        s += "\n- self-report: asked how \(emotion) it feels on 0-9 (on a copy of the conversation it never sees), the model's "
+        s += "answer puts " + Self.number(c.mass * 100, "%.0f%%", width: 3) + " of its probability on the digits, expected rating "
+        s += Self.number(r.values[i], "%.1f", width: 3) + String(format: ", entropy %.1f of %.1f bits", c.entropy, c.maxEntropy)
+        s += r.isConfident(i) ? " (a clear answer)." : " (it barely answered: not flagged)."
+        if let sz = m.selfReportZ, i < sz.count {
+            s += " Against its answers after \(baselineSamples.map(String.init) ?? "some") neutral dialogues that is z "
+            s += Self.number(sz[i], "%+.1f", width: 4) + "."
+            let gap = z - sz[i], t = Disagreement.gapThreshold(emotions: m.reply.emotions.count)
+            s += "\n- gap (reading z − self-report z): " + Self.number(gap, "%+.1f", width: 4)
+            s += String(format: "; a flag needs beyond ±%.1f and the larger side beyond ±%.0f, a band that keeps false alarms", t, Disagreement.band)
+            s += " near 5% of neutral turns across all \(m.reply.emotions.count) emotions if both z are standard normal there"
+            s += " (not yet measured on neutral chats)."
+            if let f = m.flag(i) { s += " Flagged: \(f.phrase)." } else { s += " No flag." }
+        } else {
+            s += " No neutral baseline, so no z and no gap."
+        }
+        return s
     }
 
     /// `x` in `format`, or — right-aligned in `width` when it is NaN or infinite.
     static func number(_ x: Float, _ format: String, width: Int) -> String {
         x.isFinite ? String(format: format, x) : String(repeating: " ", count: max(0, width - 1)) + "—"
     }
+
+    func dim(_ s: String) -> String { color ? "\u{1B}[2m" + s + "\u{1B}[0m" : s }
 
     /// A bar from −3 to +3 z around a centre mark; only the mark when z is not a number (or infinite).
     func bar(_ z: Float, _ w: Int) -> String {

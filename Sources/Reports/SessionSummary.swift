@@ -42,6 +42,13 @@ public struct SessionSummary: Sendable {
         disagreements = Array(d.sorted { abs($0.gap) > abs($1.gap) }.prefix(top))
     }
 
+    /// Fewer turns than this give no correlation worth printing: the text says "too few turns" (JSON keeps rho
+    /// with its n, for pooling elsewhere).
+    public static let minimumTurns = 8
+
+    /// "1 turn", "3 turns".
+    static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
     public var turnCount: Int { logs.reduce(0) { $0 + $1.turns.count } }
 
     /// Spearman's rank correlation with average ranks for ties; nil with fewer than 3 pairs or no spread.
@@ -78,7 +85,7 @@ public struct SessionSummary: Sendable {
     }
 
     public func text(width: Int = 100) -> String {
-        var s = "\(logs.count == 1 ? logs[0].path : "\(logs.count) sessions"): \(logs.first?.model ?? "?"), \(turnCount) turns"
+        var s = "\(logs.count == 1 ? logs[0].path : "\(logs.count) sessions"): \(logs.first?.model ?? "?"), \(Self.count(turnCount, "turn"))"
         let skipped = logs.reduce(0) { $0 + $1.skippedLines }
         if skipped > 0 { s += " (\(skipped) incomplete line\(skipped == 1 ? "" : "s") skipped)" }
         let cutOff = logs.filter(\.isCutOff)
@@ -99,7 +106,7 @@ public struct SessionSummary: Sendable {
             let line = logs.flatMap(\.turns).suffix(maxTurns).map { $0.readingZ[e] }
             let (rho, n) = spearman[e] ?? (nil, 0)
             s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(line).padding(toLength: min(maxTurns, max(line.count, 8)), withPad: " ", startingAt: 0)
-            s += "  " + (rho.map { String(format: "%+.2f", $0) } ?? "  — ") + " (\(n))\n"
+            s += "  " + (n < Self.minimumTurns ? "too few turns" : rho.map { String(format: "%+.2f", $0) } ?? "  — ") + " (\(n))\n"
         }
         if !disagreements.isEmpty {
             s += "\nlargest disagreements (gap = reading z − self-report z; + shows more than it says):\n"

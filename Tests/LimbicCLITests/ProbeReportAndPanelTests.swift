@@ -56,16 +56,48 @@ import Testing
         let panel = Panel(emotions: ["calm", "sad", "angry", "afraid"], color: true, width: 80)
         let m = monitoring(z: [.nan, .infinity, 1e30, -2], selfValues: [4, 5, 6, 7], selfZ: [.nan, 1, .infinity, 0],
                            gap: [.nan, .infinity, -.infinity, -2])
-        let lines = panel.render(m).split(separator: "\n").map(String.init)
+        let all = panel.render(m).split(separator: "\n").map(String.init)
+        #expect(all[0].hasPrefix("emotion    reading z") && all[0].contains("self 0-9 (z)   sure"))
+        #expect(all[1].contains("/why EMOTION explains a row"))
+        let lines = Array(all.dropFirst(2))
         #expect(lines.count == 4)
-        #expect(lines[0].hasPrefix("calm           — ") && lines[0].contains("(z    —)"))
+        #expect(lines[0].hasPrefix("calm           — ") && lines[0].contains("(   —)"))
         #expect(lines[1].hasPrefix("sad            — ") && !lines[1].contains("▲"))
         #expect(!lines[2].contains("▼"), "an infinite gap is not a disagreement")
         #expect(lines[2].contains("│████████"), "a huge z is a full bar")
-        #expect(lines[3].contains("▼ says more than it shows"))
+        #expect(!lines[3].contains("▼"), "a gap of −2 is within the family-wise band")
         // The bar of a non-finite z is the centre mark alone; a huge one is full, not a trap.
         #expect(panel.bar(.nan, 8) == "    │    " && Panel(emotions: [], color: false, width: 80).bar(.infinity, 8) == "    │    ")
         #expect(Panel(emotions: [], color: false, width: 80).bar(1e30, 8) == "    │████")
         #expect(Panel(emotions: [], color: false, width: 80).bar(-Float.greatestFiniteMagnitude, 8) == "▒▒▒▒│    ")
+    }
+
+    @Test func flagsAgreeWithTheirSignsAndNeedAConfidentAnswer() {
+        let panel = Panel(emotions: ["calm", "sad", "angry", "afraid"], color: false, width: 80)
+        // calm: reading far above a confident report; sad: a confident report far above the reading;
+        // angry: the same gap as calm, but the reading itself is ordinary; afraid: a large gap on an unsure answer.
+        var m = monitoring(z: [5, 0, 1.5, 5], selfValues: [4, 9, 4, 4], selfZ: [0, 5, -3, 0], gap: [5, -5, 4.5, 5])
+        m.selfReport!.ratings[3] = AnswerDistribution(probabilities: [Float](repeating: 0.1, count: 10), mass: 0.9)
+        let lines = panel.render(m).split(separator: "\n").map(String.init).dropFirst(2)
+        let rows = Dictionary(lines.map { ($0.split(separator: " ").first.map(String.init) ?? "", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(rows["calm"]?.contains("▲ activations above its own report") == true)
+        #expect(rows["sad"]?.contains("▼ reports more than its activations show") == true)
+        #expect(rows["angry"]?.contains("▲") == false, "the reading itself is within ±2")
+        #expect(rows["afraid"]?.contains("▲") == false && rows["afraid"]?.contains("~") == true, "an unsure answer is dimmed, never flagged")
+        #expect(lines.last?.hasPrefix("~ the model barely answered") == true)
+        let why = panel.explain(m, emotion: "calm", baselineSamples: 16)
+        #expect(why.contains("averages +5.0 standard deviations") && why.contains("after 16 neutral dialogues that is z +0.0"))
+        #expect(why.contains("Flagged: activations above its own report."))
+        #expect(panel.explain(m, emotion: "afraid", baselineSamples: 16).contains("it barely answered: not flagged"))
+        #expect(panel.explain(m, emotion: "joy", baselineSamples: 16).hasPrefix("no emotion 'joy'"))
+    }
+
+    @Test func theGapBandIsFamilyWise() {
+        #expect(abs(Disagreement.gapThreshold(emotions: 1) - 1.96 * Float(2).squareRoot()) < 0.01)
+        #expect(abs(Disagreement.gapThreshold(emotions: 16) - 2.955 * Float(2).squareRoot()) < 0.01)
+        #expect(Disagreement.flag(readingZ: .nan, selfReportZ: 0, confident: true, emotions: 16) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: nil, confident: true, emotions: 16) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: false, emotions: 16) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: true, emotions: 16) == .activationsAboveReport)
     }
 }

@@ -133,3 +133,27 @@ struct RegistryWithoutDownloadTests {
         #expect(!FileManager.default.fileExists(atPath: env["LIMBIC_HOME"]! + "/downloads"))
     }
 }
+
+/// `limbic report` with no log reports the latest session of $LIMBIC_HOME, with words that fit its numbers.
+struct ReportLatestTests {
+    @Test func theLatestSessionIsReportedAndOneTurnIsOneTurn() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-report-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: home + "/sessions", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: home) }
+        let empty = try Limbic.run(["report"], environment: ["LIMBIC_HOME": home])
+        #expect(empty.status == 2 && empty.stderr.contains("no session logs in"), "\(empty.stderr)")
+        func log(_ name: String, model: String) throws {
+            let session = #"{"event":"session","schema":1,"time":1,"model":"\#(model)","model_sha256":"x","architecture":"llama","probes":{"path":"p","layer":1,"method":"recipe","emotions":["calm"],"dataset_hash":"d"},"selfreport":{"style":"rating","every":1,"baseline_samples":16},"policy":[],"settings":{"context":256,"threads":1}}"#
+            let turn = #"{"event":"turn","time":2,"turn":0,"role":"user","text":"hi","tokens":2,"positions":[0,2]}"#
+            let end = #"{"event":"end","time":3,"reason":"eof","turns":1}"#
+            try [session, turn, end].joined(separator: "\n").write(toFile: home + "/sessions/" + name, atomically: true, encoding: .utf8)
+        }
+        try log("a.jsonl", model: "older.gguf")
+        Thread.sleep(forTimeInterval: 1.1)
+        try log("b.jsonl", model: "newer.gguf")
+        let o = try Limbic.run(["report"], environment: ["LIMBIC_HOME": home])
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(o.stdout.contains("newer.gguf, 1 turn\n") || o.stdout.contains("newer.gguf, 1 turn "), "\(o.stdout)")
+        #expect(o.stdout.contains("too few turns"))
+    }
+}

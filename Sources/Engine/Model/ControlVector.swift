@@ -71,7 +71,7 @@ public struct ControlVector: Sendable, Equatable {
     /// Reads a control vector file; with `model`, first checks that the file is no larger than one direction per
     /// layer of the model could make it (`maxFileBytes`), before it is mapped or parsed.
     public init(path: String, for model: ModelConfig? = nil) throws {
-        try self.init(file: GGUFFile(path: path, maxSize: model.map(Self.maxFileBytes)), for: model)
+        try self.init(file: GGUFFile(path: path, role: "steering file", maxSize: model.map(Self.maxFileBytes)), for: model)
     }
 
     /// The largest control-vector file for `model`: an F32 direction of its hidden size for every layer, each with

@@ -37,6 +37,7 @@ enum ChatCommand: Command {
     /help, /?                 this help
     /clear                    forget the conversation (keeps the system prompt)
     /readings                 every emotion's reading for the last turn
+    /why EMOTION              one row of the panel in plain words: what was measured, against what, how sure
     /selfreport               ask for a self-report now
     /feel                     the model says how it feels, in its own words (logged)
     /log                      where the session log is
@@ -182,6 +183,11 @@ enum ChatCommand: Command {
             guard needMonitor() != nil else { break }
             guard let t = last?.monitoring else { Terminal.note("no turn yet"); break }
             Terminal.out(panel.render(t, all: true) + "\n")
+        case "/why":
+            guard let m = needMonitor() else { break }
+            guard words.count == 2 else { Terminal.note("usage: /why EMOTION (one of: \(m.emotions.joined(separator: ", ")))"); break }
+            guard let t = last?.monitoring else { Terminal.note("no turn yet"); break }
+            Terminal.out(panel.explain(t, emotion: words[1], baselineSamples: m.calibration?.samples) + "\n")
         case "/selfreport":
             guard needMonitor() != nil else { break }
             guard let t = try pipeline.selfReportNow() else { Terminal.note("no turn yet"); break }

@@ -118,7 +118,7 @@ enum ModelsCommand: Command {
     }
 
     static func info(_ path: String) throws {
-        let f = try GGUFFile(path: path)
+        let f = try GGUFFile(path: path, role: "model file")
         func s(_ k: String) -> String { f[k].map { $0.string ?? $0.description } ?? "—" }
         let arch = f.architecture ?? "?"
         var lines: [(String, String)] = [("file", path), ("size", String(format: "%.1f MiB", Double(f.fileSize) / 1048576)),

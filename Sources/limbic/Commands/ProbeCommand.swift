@@ -14,7 +14,10 @@ enum ProbeCommand: Command {
     validate  held-out 16-way accuracy per layer, the chosen reading layer, the lexical control (passages that \
     never name their emotion) and the confusion matrix.
     show      the probe set's summary.
-    classify  read passages (one per line on stdin, or --text) and print each one's top emotion and z-scores.
+    classify  read passages (one per line on stdin, or --text): for each, the three emotions with the highest z \
+    against neutral text, then the classifier's pick (each projection against its spread over the training \
+    passages; the more accurate of the two, so it can differ from the highest z). --json: top (the classifier), \
+    highest_z, and every z.
     export    write one emotion as a llama.cpp control vector (--llama-cpp EMOTION --out FILE).
     import    read a control vector (e.g. from repeng) as a probe: --name NAME FILE; calibrated on neutral text.
     export and import never replace an existing file unless --force is given.
@@ -100,16 +103,23 @@ enum ProbeCommand: Command {
     static func classify(_ set: ProbeSet, texts: [String], model: LanguageModel, _ args: ParsedArguments) throws {
         let layer = try args.int("layer", in: 0...(set.layers.count - 1)) ?? set.readingLayer
         let acts = try PassageActivations.collect(model: model, texts: texts, skip: set.skipTokens, threads: try ModelOptions.threads(args))
+        if !args.flag("json") {
+            Terminal.out("highest z against neutral text (top 3)          classifier   passage\n")
+        }
         for i in 0..<texts.count {
             let probe = set.layers[layer]
             let z = probe.zScores(probe.project(acts.row(i, layer)))
             let top = probe.classify(acts.row(i, layer))
             if args.flag("json") {
                 let zs = zip(set.emotions, z).map { "\(jsonString($0)):\(jsonNumber(Double($1)))" }.joined(separator: ",")
-                Terminal.out("{\"top\":\(jsonString(set.emotions[top])),\"z\":{\(zs)}}\n")
+                let highest = z.indices.max { z[$0] < z[$1] }.map { set.emotions[$0] } ?? ""
+                Terminal.out("{\"top\":\(jsonString(set.emotions[top])),\"highest_z\":\(jsonString(highest)),\"z\":{\(zs)}}\n")
             } else {
+                // The emotion with the highest z first. The classifier's pick (each projection against its spread
+                // over the training passages, the more accurate of the two) can differ: it gets its own column.
                 let ranked = zip(set.emotions, z).sorted { $0.1 > $1.1 }.prefix(3).map { String(format: "%@ %+.1f", $0.0, $0.1) }
-                Terminal.out("\(set.emotions[top])\t\(ranked.joined(separator: "  "))\t\(texts[i].prefix(60))\n")
+                let zs = ranked.joined(separator: "  ").padding(toLength: max(46, ranked.joined(separator: "  ").count), withPad: " ", startingAt: 0)
+                Terminal.out(zs + " " + set.emotions[top].padding(toLength: 12, withPad: " ", startingAt: 0) + " " + texts[i].prefix(60) + "\n")
             }
         }
     }
