@@ -78,7 +78,7 @@ enum ChatCommand: Command {
             Terminal.note(Terminal.dim("\(URL(fileURLWithPath: model.path).lastPathComponent) · \(ctx.capacity)-token context · /help for commands, Ctrl-D to exit"))
             if let log = pipeline.log { Terminal.note(Terminal.dim("session log: \(log.path)")) }
         }
-        let reader = LineReader()
+        let reader = ChatInput()
         var scriptLines: IndexingIterator<[String]>? = script?.makeIterator()
         var endReason = "error"   // until the loop ends normally
         defer { pipeline.end(reason: endReason) }
@@ -192,27 +192,32 @@ enum ChatCommand: Command {
         return false
     }
 
-    /// Reads one message: a line, or the lines between two `"""` lines. Nil at end of input (Ctrl-D).
+    /// Reads one message: a line (a paste may hold several), or the lines between two `"""` lines; kept in the
+    /// history when typed at the line editor. Nil at end of input (Ctrl-D).
     /// Ctrl-C at the prompt shows ^C and asks again.
-    static func readMessage(_ reader: LineReader, interactive: Bool) -> String? {
+    static func readMessage(_ reader: ChatInput, interactive: Bool) -> String? {
         func line(_ prompt: String) -> String? {
             while true {
-                if interactive { Terminal.out(prompt) }
                 Interrupt.clear()
-                switch reader.next() {
+                switch reader.line(prompt: interactive ? prompt : nil) {
                 case .line(let l): return l
-                case .interrupted: Terminal.out("^C\n")
+                case .interrupted: continue
                 case .end: return nil
                 }
             }
         }
         guard let first = line("> ") else { return nil }
-        guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
+        guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else {
+            let message = first.trimmingCharacters(in: .whitespaces)
+            reader.remember(message)
+            return message
+        }
         var lines: [String] = []
         while let l = line("… ") {
             if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
             lines.append(l)
         }
+        reader.remember(lines.joined(separator: "\n"))
         return lines.joined(separator: "\n")
     }
 }
