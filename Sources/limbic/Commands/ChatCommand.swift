@@ -99,9 +99,10 @@ enum ChatCommand: Command {
             }
             Interrupt.clear()
             do {
-                let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
+                var wrap = Terminal.stdoutIsTTY ? WordWrapper(width: Terminal.columns) : nil
+                let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out(wrap?.feed($0) ?? $0) }
                 last = outcome
-                Terminal.out("\n")
+                Terminal.out((wrap?.finish() ?? "") + "\n")
                 if outcome.turn.result.stopReason == .cancelled { Terminal.note(Terminal.dim("(stopped)")) }
                 if let m = outcome.monitoring { Terminal.out(panel.render(m) + "\n") }
                 if let e = outcome.selfReportError { Terminal.note("limbic chat: \(e)") }
