@@ -104,7 +104,7 @@ public struct History: Sendable {
         let text = entries.map { escape($0) + "\n" }.joined()
         let temp = path + ".tmp-\(getpid())"
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw HistoryError(path: temp, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw CLIError.historyNotSaved(path: temp, reason: String(cString: strerror(errno))) }
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
@@ -113,21 +113,14 @@ public struct History: Sendable {
             guard n > 0 else {
                 let reason = String(cString: strerror(errno))
                 close(fd); unlink(temp)
-                throw HistoryError(path: temp, reason: reason)
+                throw CLIError.historyNotSaved(path: temp, reason: reason)
             }
             written += n
         }
         guard close(fd) == 0, rename(temp, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temp)
-            throw HistoryError(path: path, reason: reason)
+            throw CLIError.historyNotSaved(path: path, reason: reason)
         }
     }
-}
-
-/// The history file could not be written.
-public struct HistoryError: Error, CustomStringConvertible {
-    public let path: String
-    public let reason: String
-    public var description: String { "cannot save the chat history to \(path): \(reason)" }
 }
