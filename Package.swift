@@ -27,11 +27,14 @@ let package = Package(
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
         .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports"]),
-        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
+        .executableTarget(name: "limbic", dependencies: ["LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"],
+                          plugins: ["StampCommit"]),
         // prompts/ built into the binary, so an installed limbic needs no checkout (README, "Install"), written
         // into the module by the EmbedPrompts plugin whenever prompts/ changes.
         .target(name: "ShippedPrompts", plugins: ["EmbedPrompts"]),
         .plugin(name: "EmbedPrompts", capability: .buildTool(), exclude: ["embed-prompts.sh"]),
+        // The git commit for `limbic --version`, stamped whenever HEAD moves ("unknown commit" without git).
+        .plugin(name: "StampCommit", capability: .buildTool(), exclude: ["stamp-commit.sh"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
         .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "ShippedPrompts"]),
