@@ -115,8 +115,13 @@ public final class LineEditor {
         let layout = LineLayout(prompt: prompt, buffer: buffer, columns: Terminal.columns)
         var out = layout.redraw(fromRow: cursorRow)
         if let mark { out += mark }
-        // Ctrl-D leaves the cursor after the prompt: the chat writes its own last newline.
-        if case .end = result {} else if mark != nil || !layout.endsOnFreshRow { out += "\r\n" }
+        switch result {
+        case .end:
+            break   // the cursor stays after the line: the chat writes its own last newline
+        case .line, .interrupted:
+            // A new row, unless a full last row already put the cursor at the start of one.
+            if mark != nil || !layout.endsOnFreshRow { out += "\r\n" }
+        }
         RawMode.writeAll(out)
         cursorRow = 0
         return result
