@@ -218,7 +218,8 @@ enum ChatCommand: Command {
             if l.trimmingCharacters(in: .whitespaces) == "\"\"\"" { break }
             lines.append(l)
         }
-        reader.remember(lines.joined(separator: "\n"))
-        return lines.joined(separator: "\n")
+        let message = lines.joined(separator: "\n")
+        reader.remember(message)
+        return message
     }
 }
