@@ -26,15 +26,22 @@ let package = Package(
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
-        .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog"]),
+        .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog", "ShippedPrompts"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
         .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports", "LimbicCLI"]),
-        .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"]),
+        .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"],
+                          plugins: ["StampCommit"]),
+        // prompts/ built into the binary, so an installed limbic needs no checkout (README, "Install"), written
+        // into the module by the EmbedPrompts plugin whenever prompts/ changes.
+        .target(name: "ShippedPrompts", plugins: ["EmbedPrompts"]),
+        .plugin(name: "EmbedPrompts", capability: .buildTool(), exclude: ["embed-prompts.sh"]),
+        // The git commit for `limbic --version`, stamped whenever HEAD moves ("unknown commit" without git).
+        .plugin(name: "StampCommit", capability: .buildTool(), exclude: ["stamp-commit.sh"]),
         .testTarget(name: "FileIOTests", dependencies: ["FileIO", "TestSupport"]),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "FileIO", "TestSupport"]),
         .testTarget(name: "ModelStoreTests", dependencies: ["ModelStore", "GGUF"]),
-        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "FileIO", "TestSupport"]),
+        .testTarget(name: "LimbicCLITests", dependencies: ["LimbicCLI", "Engine", "Affect", "FileIO", "ShippedPrompts", "TestSupport"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers", "Engine", "ModelStore"]),
         // Test helpers shared by several test targets (tiny models built in memory).
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF", "Fuzzing"], path: "Tests/TestSupport"),

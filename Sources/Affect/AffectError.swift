@@ -15,7 +15,7 @@ public enum AffectError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .datasetMissing(let d):
-            return "no emotion dataset at \(d): run from the Limbic checkout, point --emotions (or $LIMBIC_PROMPTS) at a folder of <emotion>.txt files with a neutral.txt, or chat with --no-monitor"
+            return "no emotion dataset at \(d): point --emotions at a folder of <emotion>.txt files with a neutral.txt (or $LIMBIC_PROMPTS at a folder laid out like prompts/; unset, limbic uses its own), or chat with --no-monitor"
         case .tooFewEmotions(let d, let n):
             return "\(d) holds \(n) emotion file(s); at least 2 are needed besides neutral.txt"
         case .noNeutral(let d):

@@ -70,21 +70,6 @@ public struct EmotionDataset: Sendable {
 
     public var training: [Passage] { passages.filter { !$0.isValidation } }
     public var validation: [Passage] { passages.filter { $0.isValidation } }
-
-    /// Finds `prompts/emotions`: `$LIMBIC_PROMPTS/emotions`, then `./prompts/emotions`, then beside the
-    /// executable's package (`.build/<config>/limbic` → `../../prompts/emotions`).
-    public static func locateDefault() -> String? {
-        var candidates: [String] = []
-        if let p = ProcessInfo.processInfo.environment["LIMBIC_PROMPTS"] { candidates.append(p + "/emotions") }
-        candidates.append(FileManager.default.currentDirectoryPath + "/prompts/emotions")
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("prompts/emotions").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        return candidates.first { FileManager.default.fileExists(atPath: $0 + "/\(neutralName).txt") }
-    }
 }
 
 /// Which words name an emotion (`prompts/emotion-words.txt`: `emotion: word, stem, …`, matched

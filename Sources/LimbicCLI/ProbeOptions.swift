@@ -6,7 +6,7 @@ import ModelStore
 /// Finding, building and caching the probe set of a model (shared by `probe` and the chat monitor).
 public enum ProbeOptions {
     public static let specs: [OptionSpec] = [
-        .option("emotions", "DIR", "Emotion dataset folder (default: prompts/emotions of this checkout, or $LIMBIC_PROMPTS/emotions)."),
+        .option("emotions", "DIR", "Emotion dataset folder (default: $LIMBIC_PROMPTS/emotions, else ./prompts/emotions, else the dataset built into limbic)."),
         .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
         .option("probe", "FILE", "Use this probe set file instead of the cached one."),
     ]
@@ -14,13 +14,11 @@ public enum ProbeOptions {
     /// Where probe sets and self-report baselines are cached: `$LIMBIC_HOME/probes`.
     public static var cache: ProbeCache { ProbeCache(directory: ModelStore().home + "/probes") }
 
-    /// `--emotions DIR`, else `prompts/emotions` found beside the checkout or executable.
+    /// `--emotions DIR`, else the `emotions` folder of `PromptsFolder.locate()` ($LIMBIC_PROMPTS, ./prompts, the
+    /// copy built into limbic).
     public static func dataset(_ args: ParsedArguments) throws -> EmotionDataset {
         if let dir = args.string("emotions") { return try EmotionDataset(directory: dir) }
-        guard let dir = EmotionDataset.locateDefault() else {
-            throw AffectError.datasetMissing("prompts/emotions (looked in $LIMBIC_PROMPTS, the current folder and beside the executable)")
-        }
-        return try EmotionDataset(directory: dir)
+        return try EmotionDataset(directory: try PromptsFolder.locate() + "/emotions")
     }
 
     /// The emotion-word list beside the dataset (for the lexical control), when there is one.

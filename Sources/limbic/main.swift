@@ -14,7 +14,7 @@ nonisolated(unsafe) let allCommands = commands + hiddenCommands
     for c in commands { s += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.abstract + "\n" }
     s += """
 
-    'limbic COMMAND --help' shows a command's options and examples.
+    'limbic COMMAND --help' shows a command's options and examples; 'limbic --version' the version and commit.
     Models are cached in $LIMBIC_HOME (default ~/.cache/limbic).
 
     Examples:
@@ -33,6 +33,10 @@ nonisolated(unsafe) let allCommands = commands + hiddenCommands
     guard let name = argv.first, name != "--help", name != "-h", name != "help" else {
         Terminal.out(topLevelHelp())
         return argv.isEmpty ? ExitCode.usage : ExitCode.ok
+    }
+    if name == "--version" {
+        Terminal.out(Version.line + "\n")
+        return ExitCode.ok
     }
     argv.removeFirst()
     guard let command = allCommands.first(where: { $0.name == name }) else {

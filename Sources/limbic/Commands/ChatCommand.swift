@@ -85,7 +85,7 @@ enum ChatCommand: Command {
             Terminal.note(Terminal.dim("\(URL(fileURLWithPath: model.path).lastPathComponent) · \(ctx.capacity)-token context · /help for commands, Ctrl-D to exit"))
             if let log = pipeline.log { Terminal.note(Terminal.dim("session log: \(log.path)")) }
         }
-        let reader = LineReader()
+        let reader = ChatInput()
         var scriptLines: IndexingIterator<[String]>? = script?.makeIterator()
         var endReason = "error"   // until the loop ends normally
         defer { pipeline.end(reason: endReason) }
@@ -108,9 +108,10 @@ enum ChatCommand: Command {
             }
             Interrupt.clear()
             do {
-                let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out($0) }
+                var wrap = Terminal.stdoutIsTTY ? WordWrapper(width: Terminal.columns) : nil
+                let outcome = try pipeline.run(message, isCancelled: { Interrupt.isSet }) { Terminal.out(wrap?.feed($0) ?? $0) }
                 last = outcome
-                Terminal.out("\n")
+                Terminal.out((wrap?.finish() ?? "") + "\n")
                 switch outcome.turn.result.stopReason {
                 case .cancelled: Terminal.note(Terminal.dim("(stopped)"))
                 case .maxTokens: Terminal.note(Terminal.dim("(cut at --max-tokens \(session.maxTokens))"))
@@ -226,27 +227,30 @@ enum ChatCommand: Command {
         return false
     }
 
-    /// Reads one message: a line, or the lines between two `"""` lines. Nil at end of input (Ctrl-D).
-    /// Ctrl-C at the prompt shows ^C and asks again. A message past `ChatScript.maxMessageBytes` is dropped with a
-    /// note, and the next one is read.
-    static func readMessage(_ reader: LineReader, interactive: Bool) -> String? {
+    /// Reads one message: a line (a paste may hold several), or the lines between two `"""` lines; kept in the
+    /// history when typed at the line editor. Nil at end of input (Ctrl-D). Ctrl-C at the prompt shows ^C and asks
+    /// again. A message past `ChatScript.maxMessageBytes` is dropped with a note, and the next one is read.
+    static func readMessage(_ reader: ChatInput, interactive: Bool) -> String? {
         let limit = ChatScript.maxMessageBytes
         func tooLong() { Terminal.note("limbic chat: that message is longer than \(byteSize(limit)), the most chat sends; it was not sent") }
         func line(_ prompt: String) -> String? {
             while true {
-                if interactive { Terminal.out(prompt) }
                 Interrupt.clear()
-                switch reader.next() {
+                switch reader.line(prompt: interactive ? prompt : nil) {
                 case .line(let l): return l
                 case .tooLong: tooLong()
-                case .interrupted: Terminal.out("^C\n")
+                case .interrupted: continue
                 case .end: return nil
                 }
             }
         }
         while true {
             guard let first = line("> ") else { return nil }
-            guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else { return first.trimmingCharacters(in: .whitespaces) }
+            guard first.trimmingCharacters(in: .whitespaces) == "\"\"\"" else {
+                let message = first.trimmingCharacters(in: .whitespaces)
+                reader.remember(message)
+                return message
+            }
             var lines: [String] = []
             var bytes = 0
             while let l = line("… ") {
@@ -254,7 +258,11 @@ enum ChatCommand: Command {
                 bytes += l.utf8.count + 1
                 if bytes <= limit { lines.append(l) } else { lines = [] }   // past the limit: read to the end, keep nothing
             }
-            if bytes <= limit { return lines.joined(separator: "\n") }
+            if bytes <= limit {
+                let message = lines.joined(separator: "\n")
+                reader.remember(message)
+                return message
+            }
             tooLong()
         }
     }
