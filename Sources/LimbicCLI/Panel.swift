@@ -26,7 +26,7 @@ public struct Panel {
         let reading = "reading z".padding(toLength: 6 + barWidth + 1, withPad: " ", startingAt: 0)
         var s = "emotion    " + reading + (m.selfReport != nil ? "  self 0-9 (z)   sure" : "")
         s += "\n" + dim("reading: reply vs neutral text, bar ±3 σ · self: the model's 0-9 answer, z vs its neutral answers · "
-                        + "sure: probability on the digits · /why EMOTION explains a row")
+                        + "sure: probability on the digits and entropy in bits (3.3 = no preference) · /why EMOTION explains a row")
         return s
     }
 
@@ -40,7 +40,8 @@ public struct Panel {
             if let r = m.selfReport, i < r.values.count {
                 var report = "  " + Self.number(r.values[i], "%3.1f", width: 3)
                 if let sz = m.selfReportZ, i < sz.count { report += " (" + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
-                report += "  " + Self.number(confidence(r, i).mass * 100, "%3.0f%%", width: 4)
+                let c = confidence(r, i)
+                report += "  " + Self.number(c.mass * 100, "%3.0f%%", width: 4) + " " + Self.number(c.entropy, "%.1fb", width: 4)
                 line += r.isConfident(i) ? report : dim(report + " ~")
             }
             if let f = m.flag(i) {
