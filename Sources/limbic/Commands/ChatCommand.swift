@@ -29,7 +29,7 @@ enum ChatCommand: Command {
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
         "limbic chat",
-        "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system.txt --temp 0.7",
+        "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system/speak-up.txt --temp 0.7",
         "limbic chat --script prompts/conversations/26-tests-keep-failing.txt --log run.jsonl --temp 0",
     ]
 
