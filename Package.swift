@@ -53,6 +53,7 @@ let package = Package(
         .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "Policies", "SessionLog", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "Affect"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]
