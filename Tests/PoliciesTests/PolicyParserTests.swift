@@ -84,4 +84,36 @@ struct PolicyParserTests {
         #expect(file.guards[0].condition.description == "((sad > 1) for 2 turns) in 1 of 4 turns")
         #expect(file.guards[0].condition.lookback == 4)
     }
+
+    /// The README's example ("Policies"), checked against the default probe set's 16 emotions.
+    @Test func theReadmeExampleChecksClean() {
+        let text = #"""
+        # Emotions named together.
+        group negative = sad, afraid, desperate, frustrated
+
+        guard "sustained desperation"
+          when desperate > 2.0 for 2 turns
+          then pause "Desperation stayed high for two turns; check the task before it continues."
+
+        guard "hidden distress"
+          when desperate > 1.5 and selfreport.desperate < 2
+          then log "self-report understates desperation"
+               tell "Monitor: your {emotion} reading is {z}. If the task seems impossible, say so."
+
+        guard "calm down"
+          when gap.afraid > 2 or any(negative) > 3
+          rearm 3
+          then steer calm +0.5 at 12, 14 for 2 turns
+
+        guard "giving up"
+          when reply matches "(?i)\\bi give up\\b" or (max(negative.last) > 2.5 in 2 of 3 turns)
+          then abort "{guard} on turn {turn}"
+        """#
+        let emotions = ["calm", "happy", "sad", "afraid", "angry", "desperate", "frustrated", "anxious", "guilty", "ashamed",
+                        "proud", "hopeful", "curious", "bored", "loving", "surprised"]
+        let (engine, diagnostics) = PolicyEngine.compile(text, file: "README", emotions: emotions)
+        #expect(engine != nil)
+        #expect(diagnostics.isEmpty, "\(diagnostics.map { $0.render() })")
+        #expect(engine?.policy.guards.count == 4)
+    }
 }
