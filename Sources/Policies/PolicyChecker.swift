@@ -8,6 +8,8 @@ public enum PolicyChecker {
     public static let templateFields = ["emotion", "z", "selfreport", "gap", "turn", "guard"]
     /// The longest window (`for N turns`, `in M of N turns`) a guard may ask for.
     public static let maxWindow = 1000
+    /// The most comparisons one evaluation of a condition may make (windows multiply their insides).
+    public static let maxCost = 100_000
 
     public static func check(_ policy: PolicyFile, text: String, file: String, emotions: [String]) -> [PolicyDiagnostic] {
         var c = Checker(lines: sourceLines(text), file: file, emotions: emotions)
@@ -46,6 +48,10 @@ private struct Checker {
         for g in policy.guards {
             if !guardNames.insert(g.name).inserted { report(.error, g.location, "guard '\(g.name)' is defined twice") }
             check(g.condition)
+            let cost = g.condition.cost
+            if cost > PolicyChecker.maxCost {
+                report(.error, g.whenLocation, "guard '\(g.name)' would make \(cost) comparisons a turn (at most \(PolicyChecker.maxCost)): shorten or un-nest its windows")
+            }
             // Only for conditions that read nothing else: `desperate > 2 and selfreport.desperate < 2` needing a
             // self-report is the point of the guard, not a slip.
             if readsOnlySelfReport(g.condition), !possible(g.condition, withoutSelfReport: true).contains(true),
@@ -196,4 +202,18 @@ func templateFieldReferences(_ text: String) -> [(Int, String)] {
         i += 1
     }
     return out
+}
+
+extension Condition {
+    /// Comparisons one evaluation makes at most (saturating).
+    var cost: Int {
+        switch self {
+        case .compare, .flag, .replyMatches: return 1
+        case .not(let a): return a.cost
+        case let .and(a, b), let .or(a, b): return a.cost &+ b.cost
+        case let .sustained(a, w, _):
+            let (c, overflow) = a.cost.multipliedReportingOverflow(by: Swift.max(w.turns, 1))
+            return overflow ? Int.max : c
+        }
+    }
 }

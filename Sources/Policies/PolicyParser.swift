@@ -39,6 +39,9 @@ private struct Parser {
     let tokens: [PolicyToken]
     var k = 0
     var errors: [PolicySyntaxError] = []
+    /// Nesting and operators of the condition being parsed.
+    var depth = 0
+    var operators = 0
 
     init(tokens: [PolicyToken]) { self.tokens = tokens }
 
@@ -156,6 +159,8 @@ private struct Parser {
         let (guardName, at) = try string("the guard's name in quotes after 'guard'")
         let whenAt = token.location
         try expectWord("when", "after the guard's name")
+        depth = 0
+        operators = 0
         let condition = try parseCondition()
         var rearm = 1
         if isWord("rearm") {
@@ -182,9 +187,22 @@ private struct Parser {
 
     // MARK: Conditions
 
+    /// Parentheses and `not`s may nest this deep, and a condition may have this many operators: the parser,
+    /// checker and engine walk conditions recursively, and a hostile file must not exhaust the stack.
+    static let maxDepth = 32
+    static let maxOperators = 256
+
+    mutating func countOperator(at: SourceLocation) throws {
+        operators += 1
+        if operators > Self.maxOperators {
+            throw PolicySyntaxError(location: at, message: "a condition may have at most \(Self.maxOperators) operators")
+        }
+    }
+
     mutating func parseCondition() throws -> Condition {
         var c = try parseOr()
         while isWord("for") || isWord("in") {
+            try countOperator(at: token.location)
             let at = next().location
             if tokens[k - 1].text == "for" {
                 let (n, _) = try integer("a count of turns after 'for'")
@@ -204,7 +222,7 @@ private struct Parser {
     mutating func parseOr() throws -> Condition {
         var c = try parseAnd()
         while isWord("or") {
-            _ = next()
+            try countOperator(at: next().location)
             c = .or(c, try parseAnd())
         }
         return c
@@ -213,13 +231,18 @@ private struct Parser {
     mutating func parseAnd() throws -> Condition {
         var c = try parseUnary()
         while isWord("and") {
-            _ = next()
+            try countOperator(at: next().location)
             c = .and(c, try parseUnary())
         }
         return c
     }
 
     mutating func parseUnary() throws -> Condition {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth {
+            throw PolicySyntaxError(location: token.location, message: "conditions may nest at most \(Self.maxDepth) deep (parentheses and 'not')")
+        }
         if isWord("not") {
             _ = next()
             return .not(try parseUnary())

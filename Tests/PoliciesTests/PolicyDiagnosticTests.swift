@@ -96,3 +96,27 @@ struct PolicyDiagnosticTests {
         #expect(d.description == "f:3:1: error: m")
     }
 }
+
+/// Limits that keep a hostile file from exhausting the stack or the CPU.
+struct PolicyLimitTests {
+    @Test func deepNestingIsAnError() {
+        let text = "guard \"a\" when " + String(repeating: "(", count: 40) + "sad > 1" + String(repeating: ")", count: 40) + " then log \"x\""
+        let d = PolicyEngine.compile(text, file: "p", emotions: testEmotions).diagnostics
+        #expect(d.map(\.description) == ["p:1:48: error: conditions may nest at most 32 deep (parentheses and 'not')"])
+        let deep = "guard \"a\" when " + String(repeating: "(", count: 100_000) + " then log \"x\""
+        #expect(PolicyEngine.compile(deep, file: "p", emotions: testEmotions).engine == nil)
+    }
+
+    @Test func longConditionsAreAnError() {
+        let text = "guard \"a\" when " + Array(repeating: "sad > 1", count: 300).joined(separator: " or ") + " then log \"x\""
+        let d = PolicyEngine.compile(text, file: "p", emotions: testEmotions).diagnostics
+        #expect(d.count == 1)
+        #expect(d.first?.message == "a condition may have at most 256 operators")
+    }
+
+    @Test func costlyWindowsAreAnError() {
+        let text = "guard \"a\" when ((sad > 1 for 100 turns) for 100 turns) for 100 turns then log \"x\""
+        let d = PolicyEngine.compile(text, file: "p", emotions: testEmotions).diagnostics
+        #expect(d.map(\.description) == ["p:1:11: error: guard 'a' would make 1000000 comparisons a turn (at most 100000): shorten or un-nest its windows"])
+    }
+}
