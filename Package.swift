@@ -22,7 +22,10 @@ let package = Package(
         .target(name: "Affect", dependencies: ["Engine", "GGUF", "Tokenizers", "FileIO"]),
         // The one session-log schema: Codable events, the writer and a tolerant reader (DESIGN.md §5).
         .target(name: "SessionLog", dependencies: ["FileIO"]),
-        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "SessionLog"]),
+        // The policy language (DESIGN.md §5): lexer, parser, checker and the engine that evaluates guards after each
+        // turn; the `Policy` protocol and its actions. Reads `Affect`'s types, runs no model.
+        .target(name: "Policies", dependencies: ["Affect"]),
+        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "Policies", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
@@ -49,7 +52,8 @@ let package = Package(
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "FileIO", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "SessionLog", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "Policies", "SessionLog", "Tokenizers", "TestSupport"]),
+        .testTarget(name: "PoliciesTests", dependencies: ["Policies", "Affect"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

@@ -1,6 +1,7 @@
 import Affect
 import Engine
 import Foundation
+import Policies
 import SessionLog
 
 /// Everything one turn produced, as one value the terminal (or a test, or an agent loop) renders.
@@ -93,7 +94,7 @@ public final class TurnPipeline {
             }
         }
 
-        let input = PolicyInput(turn: turn, history: monitor?.history ?? [])
+        let input = PolicyInput(turn: turn.index, reply: turn.reply, history: monitor?.history ?? [])
         for fired in policies.flatMap({ $0.evaluate(input) }) {
             try apply(fired, turn: turn.index, to: &outcome)
         }

@@ -5,6 +5,7 @@ import Tokenizers
 @testable import Affect
 @testable import Agent
 @testable import Engine
+import Policies
 import SessionLog
 
 /// A policy that fires fixed actions on chosen turns, to drive the pipeline's action handling.
@@ -15,7 +16,7 @@ final class ScriptedPolicy: Policy {
     init(_ actions: [Int: [PolicyAction]]) { self.actions = actions }
     func evaluate(_ input: PolicyInput) -> [FiredAction] {
         seen.append(input)
-        return (actions[input.turn.index] ?? []).map { FiredAction(guardName: "g\(input.turn.index)", action: $0) }
+        return (actions[input.turn] ?? []).map { FiredAction(guardName: "g\(input.turn)", action: $0) }
     }
 }
 

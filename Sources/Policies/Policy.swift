@@ -51,10 +51,19 @@ public struct FiredAction: Sendable, Equatable {
 
 /// What a policy sees after each turn.
 public struct PolicyInput: Sendable {
-    /// The turn just finished.
-    public var turn: ChatTurn
-    /// Every monitored turn so far, the latest last (empty without the monitor).
+    /// The index of the turn just finished (0-based, as `TurnMonitoring.turn` counts).
+    public var turn: Int
+    /// The assistant's reply of that turn.
+    public var reply: String
+    /// Every monitored turn so far, the latest last (empty without the monitor). The turn just finished is the
+    /// last entry when it was monitored.
     public var history: [TurnMonitoring]
+
+    public init(turn: Int, reply: String, history: [TurnMonitoring]) {
+        self.turn = turn
+        self.reply = reply
+        self.history = history
+    }
 }
 
 /// A set of guards evaluated after every turn (the policy language plugs in here). Evaluation only decides; the
