@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
-        .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "SessionLog", "ShippedPrompts"]),
+        .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Policies", "Agent", "SessionLog", "ShippedPrompts"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
         .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports", "LimbicCLI"]),

@@ -48,8 +48,11 @@ public enum MonitorSetup {
         monitor.attach(to: context)
         let store = ModelStore()
         let logPath = args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
+        // Policies are compiled before the log exists: a policy with an error never runs, and leaves no log.
+        let policies = try PolicyOptions.loadAll(args, emotions: probes.emotions)
         let log = try SessionLogWriter(path: logPath)
         let pipeline = TurnPipeline(session: session, monitor: monitor, log: log)
+        pipeline.policies = policies.compactMap(\.engine)
         pipeline.logPerToken = args.flag("per-token")
         pipeline.selfReportEvery = every
         // The file's own hash (verified when the model was loaded), not the registry's or the probe set's claim.
@@ -60,6 +63,7 @@ public enum MonitorSetup {
             probes: .init(path: probePath, layer: probes.readingLayer, method: probes.method.rawValue, emotions: probes.emotions,
                           datasetHash: probes.datasetHash),
             selfReport: .init(style: template.style, every: every ?? 0, baselineSamples: monitor.calibration?.samples ?? 0),
+            policy: policies.map { .init(path: $0.path, sha256: $0.sha256) },
             settings: .init(context: context.capacity, threads: context.threads))))
         return (pipeline, feel)
     }

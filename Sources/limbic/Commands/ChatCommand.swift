@@ -22,15 +22,21 @@ enum ChatCommand: Command {
     user turn, sent as written (spaces around it trimmed; at most 1 MiB). Chat commands do not apply there: a line \
     that starts with / is text for the model. A turn that fails is logged with its error and the script goes on; \
     chat then exits 1.
+
+    --policy FILE (repeatable) evaluates the file's guards after every turn and carries out their actions (README, \
+    "Policies"; 'limbic policy check FILE' checks one). A pause stops a --script run with exit code 3; abort ends \
+    the session with exit code 1.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("system", "FILE", "A file whose text is the system prompt."),
         .option("script", "FILE", "Send each non-blank line of FILE as one user turn, verbatim (/ lines included), and exit."),
+        PolicyOptions.spec,
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
         "limbic chat",
         "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system/speak-up.txt --temp 0.7",
         "limbic chat --script prompts/conversations/26-tests-keep-failing.txt --log run.jsonl --temp 0",
+        "limbic chat --policy policies/distress-guard.policy --policy policies/feedback.policy",
     ]
 
     static let help = """
@@ -53,6 +59,9 @@ enum ChatCommand: Command {
         try SamplingOptions.validate(args)
         _ = try MonitorSetup.selfReportEvery(args)
         _ = try ProbeOptions.method(args)
+        if !args.all("policy").isEmpty && args.flag("no-monitor") {
+            throw UsageError("--policy needs the monitor (its guards read the readings): drop --no-monitor")
+        }
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
