@@ -32,7 +32,7 @@ let package = Package(
         .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Policies", "Agent", "SessionLog", "ShippedPrompts"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
-        .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "SessionLog", "Reports", "LimbicCLI"]),
+        .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "Policies", "SessionLog", "Reports", "LimbicCLI"]),
         .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"],
                           plugins: ["StampCommit"]),
         // prompts/ built into the binary, so an installed limbic needs no checkout (README, "Install"), written

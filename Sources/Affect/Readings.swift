@@ -13,6 +13,16 @@ public struct Readings: Sendable, Equatable {
     /// read the request but written nothing yet), raw and z.
     public var lastBeforeRaw: [Float]
     public var lastBeforeZ: [Float]
+
+    public init(layer: Int, emotions: [String], tokens: Int, meanRaw: [Float], meanZ: [Float], lastBeforeRaw: [Float], lastBeforeZ: [Float]) {
+        self.layer = layer
+        self.emotions = emotions
+        self.tokens = tokens
+        self.meanRaw = meanRaw
+        self.meanZ = meanZ
+        self.lastBeforeRaw = lastBeforeRaw
+        self.lastBeforeZ = lastBeforeZ
+    }
 }
 
 /// Projects the residual stream at the reading layer onto every emotion vector as tokens stream through the

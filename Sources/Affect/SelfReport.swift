@@ -39,6 +39,14 @@ public struct SelfReport: Sendable {
     public var choice: AnswerDistribution?
     public var seconds: Double
 
+    public init(style: String, emotions: [String], ratings: [AnswerDistribution], choice: AnswerDistribution?, seconds: Double) {
+        self.style = style
+        self.emotions = emotions
+        self.ratings = ratings
+        self.choice = choice
+        self.seconds = seconds
+    }
+
     /// Expected ratings per emotion (rating style), or probabilities × 9 (choice style, for a comparable scale).
     public var values: [Float] {
         if let c = choice { return c.probabilities.map { $0 * 9 } }

@@ -49,6 +49,32 @@ public enum FuzzSeeds {
         return [[UInt8](try JSONEncoder().encode(c))]
     }
 
+    /// Policy files using every part of the language (for the three emotions of `FuzzTargets.policy`).
+    public static func policies() -> [[UInt8]] {
+        [
+            """
+            # every kind of condition and action
+            group low = calm, sad
+            guard "sustained"
+              when desperate > 2.0 for 2 turns
+              then pause "{emotion} at {z} on turn {turn}"
+            guard "hidden"
+              when desperate > 1.5 and selfreport.desperate < 2 or not (gap.sad >= -1)
+              rearm 2
+              then log "self-report {selfreport}, gap {gap}, guard {guard}"
+                   tell "Monitor: your {emotion} reading is {z}."
+            guard "groups"
+              when any(low) > 1 or all(low.last) < 3 or max(selfreport.low) != 4 or min(gap.low) <= -2 in 2 of 3 turns
+              then steer calm +0.05 at 1, 2 for 2 turns
+            guard "words"
+              when reply matches "(?i)\\bpause:" or flag.hidden or flag.overclaimed
+              rearm 0
+              then abort "stop"
+            """,
+            "guard \"a\" when calm > -1 then log \"x\"\n",
+        ].map { Array($0.utf8) }
+    }
+
     /// A three-turn session log with every event kind, and its first half (a log cut off mid-session).
     public static func sessionLogs() throws -> [[UInt8]] {
         let emotions = ["calm", "sad"]

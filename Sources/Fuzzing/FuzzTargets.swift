@@ -3,6 +3,7 @@ import Engine
 import Foundation
 import GGUF
 import LimbicCLI
+import Policies
 import Reports
 import SessionLog
 
@@ -65,6 +66,29 @@ public enum FuzzTargets {
             let c = try JSONDecoder().decode(SelfReportCalibration.self, from: Data(bytes))
             if let problem = c.problem(emotions: ["calm", "sad", "angry"], style: "rating") { throw FuzzRefusal(problem) }
             _ = c.z([1, 4.5, 9])
+        }
+    }
+
+    /// Policy files (`--policy`, `limbic policy check`): compile against three emotions, render every diagnostic,
+    /// and run the policy over three turns of readings (the third without a self-report).
+    public static func policy(seeds: [[UInt8]]) -> FuzzTarget {
+        let emotions = ["calm", "sad", "desperate"]
+        func turn(_ t: Int, _ z: [Float], selfReport: Bool) -> TurnMonitoring {
+            let r = Readings(layer: 1, emotions: emotions, tokens: 4, meanRaw: z, meanZ: z, lastBeforeRaw: z, lastBeforeZ: z)
+            let report = selfReport ? SelfReport(style: "rating", emotions: emotions,
+                                                 ratings: emotions.map { _ in AnswerDistribution(probabilities: [0, 0, 0, 0, 1, 0, 0, 0, 0, 0], mass: 0.9) },
+                                                 choice: nil, seconds: 0) : nil
+            return TurnMonitoring(turn: t, user: r, reply: r, selfReport: report, selfReportZ: selfReport ? [0, 5, -1] : nil,
+                                  gap: selfReport ? zip(z, [0, 5, -1]).map { $0 - $1 } : nil)
+        }
+        let history = [turn(0, [0.5, 3, 2.5], selfReport: true), turn(1, [.nan, 3.5, 4], selfReport: true), turn(2, [1, -2, 5], selfReport: false)]
+        return FuzzTarget(name: "policy", seeds: seeds) { bytes in
+            let (engine, diagnostics) = PolicyEngine.compile(String(decoding: bytes, as: UTF8.self), file: "fuzz.policy", emotions: emotions)
+            for d in diagnostics { _ = d.render() }
+            guard let engine else { throw FuzzRefusal(diagnostics.first?.description ?? "no policy") }
+            for t in 0..<history.count {
+                _ = engine.evaluate(PolicyInput(turn: t, reply: "I feel desperate. PAUSE: stuck", history: Array(history[...t])))
+            }
         }
     }
 

@@ -40,6 +40,8 @@ struct FuzzTests {
 
     @Test func selfReportBaselines() throws { check(FuzzTargets.selfReportBaseline(seeds: try FuzzSeeds.selfReportBaselines())) }
 
+    @Test func policies() { check(FuzzTargets.policy(seeds: FuzzSeeds.policies())) }
+
     @Test func sessionLogs() throws { check(FuzzTargets.sessionLog(seeds: try FuzzSeeds.sessionLogs())) }
 
     /// The option groups of LimbicCLI (every command-specific `validate` runs in `limbic fuzz`, which has the

@@ -10,13 +10,13 @@ enum FuzzCommand: Command {
     static let usage = "[--cases N] [--format NAME] [--seed S] [--case I]"
     static let discussion = """
     Mutates valid inputs of each format (tiny GGUF models run for three tokens, control vectors, probe sets shown as \
-    `probe show`/`validate` and the chat panel would, self-report baselines, session logs, and command lines through every command's own option checks) and runs them in this process. A crash ends \
+    `probe show`/`validate` and the chat panel would, self-report baselines, session logs, policy files compiled and run over three turns, and command lines through every command's own option checks) and runs them in this process. A crash ends \
     the process with the input in the reproducer file (printed first); a case over --hang-limit seconds is a hang and \
     aborts the run the same way. The address space is capped at 8 GiB, so unbounded allocation fails too. Prints \
     one line per format: cases, how many were refused with an error, accepted, and the slowest case. Replay one case \
     with --format F --case I and the same --seed.
     """
-    static let formats = ["model", "control-vector", "probe-set", "baseline", "session-log", "options"]
+    static let formats = ["model", "control-vector", "probe-set", "baseline", "session-log", "policy", "options"]
     static let options: [OptionSpec] = [
         .option("cases", "N", "Inputs per format.", default: "1000"),
         .option("format", "NAME", "Only this format: \(formats.joined(separator: ", ")).", repeatable: true),
@@ -56,6 +56,7 @@ enum FuzzCommand: Command {
             case "control-vector": targets.append(FuzzTargets.controlVector(seeds: FuzzSeeds.controlVectors()))
             case "probe-set": targets.append(FuzzTargets.probeSet(seeds: try FuzzSeeds.probeSets(scratch: scratch), scratch: scratch + "/probe.gguf"))
             case "baseline": targets.append(FuzzTargets.selfReportBaseline(seeds: try FuzzSeeds.selfReportBaselines()))
+            case "policy": targets.append(FuzzTargets.policy(seeds: FuzzSeeds.policies()))
             case "session-log": targets.append(FuzzTargets.sessionLog(seeds: try FuzzSeeds.sessionLogs()))
             default:
                 targets.append(FuzzTargets.options(seeds: FuzzTargets.commandLines) { try parseAndValidate($0, commands: allCommands) })
