@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine", "GGUF", "Fuzzing"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "GGUF", "FileIO", "TestSupport"]),
         .testTarget(name: "AffectTests", dependencies: ["Affect", "Agent", "Reports", "SessionLog", "Engine", "GGUF", "Tokenizers", "FileIO", "TestSupport"]),
-        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Fuzzing", "LimbicCLI", "Policies", "Engine", "Affect", "GGUF", "SessionLog", "TestSupport"]),
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "Policies", "SessionLog", "Tokenizers", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "Affect"]),

@@ -67,7 +67,7 @@ public enum FuzzSeeds {
               when any(low) > 1 or all(low.last) < 3 or max(selfreport.low) != 4 or min(gap.low) <= -2 in 2 of 3 turns
               then steer calm +0.05 at 1, 2 for 2 turns
             guard "words"
-              when reply matches "(?i)\\bpause:" or flag.hidden or flag.overclaimed
+              when reply matches "(?i)\\\\bpause:" or flag.hidden or flag.overclaimed
               rearm 0
               then abort "stop"
             """,

@@ -4,6 +4,7 @@ import Foundation
 import Fuzzing
 import GGUF
 import LimbicCLI
+import Policies
 import SessionLog
 import Testing
 import TestSupport
@@ -62,5 +63,15 @@ struct FuzzTests {
             if let l = p.string("capture") { _ = try LayerSelection.parse(l, option: "--capture") }
             if let s = p.string("positions") { _ = try PositionRange.selector(s, option: "--positions") }
         })
+    }
+}
+
+extension FuzzTests {
+    /// The seeds themselves must be valid, or the fuzzer only ever explores the refusing path.
+    @Test func everyPolicySeedCompiles() {
+        for seed in FuzzSeeds.policies() {
+            let (engine, diagnostics) = PolicyEngine.compile(String(decoding: seed, as: UTF8.self), file: "seed.policy", emotions: ["calm", "sad", "desperate"])
+            #expect(engine != nil, "\(diagnostics.map(\.description))")
+        }
     }
 }
