@@ -169,10 +169,12 @@ public final class TurnPipeline {
         return text
     }
 
-    /// Forgets the conversation and any policy steering (the system prompt and `baseSteering` stay).
+    /// Forgets the conversation, any policy steering and the policies' turn history (the system prompt and
+    /// `baseSteering` stay).
     public func clear() {
         session.clear()
         policySteering = []
+        for p in policies { p.reset() }
     }
 
     /// Writes the `end` event and closes the log.

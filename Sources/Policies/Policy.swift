@@ -73,4 +73,11 @@ public protocol Policy: AnyObject {
     var name: String { get }
     /// The actions to take after this turn, in the order they should happen.
     func evaluate(_ input: PolicyInput) -> [FiredAction]
+    /// Forgets the turn history (windows, hysteresis): the conversation started over.
+    func reset()
+}
+
+extension Policy {
+    /// A policy without state has nothing to forget.
+    public func reset() {}
 }

@@ -177,4 +177,16 @@ struct TurnPipelineTests {
         #expect(failed.error?.hasPrefix("the context holds 1024 tokens but") == true)
         #expect(turns[3].turn == 1 && turns[3].error == nil && turns[3].text == "Short again")
     }
+
+    @Test func clearingTheConversationResetsThePoliciesWindows() throws {
+        let (engine, diagnostics) = PolicyEngine.compile("guard \"two\" when calm > -1000 for 2 turns rearm 0 then log \"x\"\n",
+                                                         file: "t.policy", emotions: emotions)
+        let policy = try #require(engine, "\(diagnostics)")
+        let p = try pipeline(policy: ScriptedPolicy([:]))
+        p.policies = [policy]
+        #expect(try p.run("one").actions.isEmpty)
+        #expect(try p.run("two").actions.count == 1)
+        p.clear()
+        #expect(try p.run("again").actions.isEmpty, "a cleared chat starts its windows over")
+    }
 }

@@ -131,6 +131,10 @@ enum ChatCommand: Command {
                     Terminal.note(Terminal.dim("(the context is full: the oldest exchanges are dropped from the model's view to make room, as llama-cli does; the session log keeps everything)"))
                     toldAboutDropping = true
                 }
+                if !outcome.steeredBy.isEmpty {
+                    let by = outcome.steeredBy.map { "\($0.action.detail) (guard '\($0.guardName)')" }.joined(separator: "; ")
+                    Terminal.note(Terminal.dim("(steered this turn: \(by); readings at and after a steered layer carry the vector itself)"))
+                }
                 if let m = outcome.monitoring { Terminal.out(panel.render(m) + "\n") }
                 if let e = outcome.selfReportError { Terminal.note("limbic chat: \(e)") }
                 for a in outcome.actions { Terminal.note("limbic chat: guard '\(a.guardName)': \(a.action.name) \(a.action.detail)") }
