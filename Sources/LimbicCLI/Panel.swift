@@ -25,9 +25,15 @@ public struct Panel {
     public func header(_ m: TurnMonitoring) -> String {
         let reading = "reading z".padding(toLength: 6 + barWidth + 1, withPad: " ", startingAt: 0)
         var s = "emotion    " + reading + (m.selfReport != nil ? "  self 0-9 (z)   sure" : "")
-        s += "\n" + dim("reading: reply vs neutral text, bar ±3 σ · self: the model's 0-9 answer, z vs its neutral answers · "
-                        + "sure: probability on the digits and entropy in bits (3.3 = no preference) · /why EMOTION explains a row")
-        return s
+        let legend = ["reading: reply vs neutral text, bar ±3 σ", "self: the model's 0-9 answer, z vs its neutral answers",
+                      "sure: probability on the digits and entropy in bits (3.3 = no preference)", "/why EMOTION explains a row"]
+        // The legend's parts, as many to a line as fit the terminal.
+        var line = ""
+        for part in legend {
+            if !line.isEmpty, line.count + 3 + part.count > width { s += "\n" + dim(line); line = "" }
+            line += (line.isEmpty ? "" : " · ") + part
+        }
+        return s + "\n" + dim(line)
     }
 
     public func render(_ m: TurnMonitoring, all: Bool = false) -> String {
@@ -51,7 +57,7 @@ public struct Panel {
             lines.append(line)
         }
         if let r = m.selfReport, names.contains(where: { n in r.emotions.firstIndex(of: n).map { !r.isConfident($0) } ?? false }) {
-            lines.append(dim("~ the model barely answered (little probability on the digits, or spread over them): shown, never flagged"))
+            lines.append(dim("~ barely answered (little probability on the digits, or spread over them): never flagged"))
         }
         return lines.joined(separator: "\n")
     }

@@ -201,7 +201,9 @@ enum ChatCommand: Command {
             guard let m = needMonitor() else { break }
             guard words.count == 2 else { Terminal.note("usage: /why EMOTION (one of: \(m.emotions.joined(separator: ", ")))"); break }
             guard let t = last?.monitoring else { Terminal.note("no turn yet"); break }
-            Terminal.out(panel.explain(t, emotion: words[1], baselineSamples: m.calibration?.samples) + "\n")
+            var wrapper = WordWrapper(width: Terminal.columns)
+            let text = panel.explain(t, emotion: words[1], baselineSamples: m.calibration?.samples) + "\n"
+            Terminal.out(Terminal.stdoutIsTTY ? wrapper.feed(text) + wrapper.finish() : text)
         case "/selfreport":
             guard needMonitor() != nil else { break }
             guard let t = try pipeline.selfReportNow() else { Terminal.note("no turn yet"); break }
