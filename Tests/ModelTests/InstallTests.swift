@@ -40,6 +40,14 @@ struct InstallTests {
     /// probe set would not match and would be built again.
     @Test(.tags(.model)) func aCopiedBinaryChatsWithTheMonitorFromAnEmptyFolder() throws {
         _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        // The checkout's probe set and self-report baseline first (built here if no other test has yet; a build in
+        // progress elsewhere is waited for under its lock), so that what follows shows reuse, not test order.
+        let warmDir = try tempDir("warm")
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: warmDir).deletingLastPathComponent().path) }
+        try "Hi\n".write(toFile: warmDir + "/script.txt", atomically: true, encoding: .utf8)
+        let warm = try Limbic.run(["chat", "--script", warmDir + "/script.txt", "--max-tokens", "1", "--threads", "2",
+                                   "--log", warmDir + "/session.jsonl"])
+        #expect(warm.status == 0, "\(warm.stderr)")
         let bin = try tempDir("bin"), work = try tempDir("work"), home = try tempDir("home")
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: bin).deletingLastPathComponent().path) }
         let copy = bin + "/limbic"
