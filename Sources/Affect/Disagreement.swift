@@ -2,40 +2,24 @@ import Foundation
 
 /// When a reading and a self-report disagree enough to say so (DESIGN.md §4: flags are family-wise).
 ///
-/// Until the monitor is calibrated on neutral chats (a measured null per emotion), the band assumes what the
-/// z-scores promise: reading z and self-report z each standard normal on neutral text, independent, so a gap has
-/// standard deviation √2. With 16 emotions tested every turn, a per-emotion two-sided level of 0.05 / 16 keeps
-/// the chance that a neutral turn raises any flag near 5% (Bonferroni): |gap| > 2.96 · √2 ≈ 4.2. A flag also needs
-/// the side that "shows more" to be outside ±2 on its own, so that two ordinary numbers never make a flag, and a
-/// self-report the model barely gave (low confidence) is never flagged.
+/// The band comes from the chat calibration (`ChatCalibration.gapThreshold`): the |gap| that at most 5% of
+/// neutral calibration turns exceed on any of the emotions — measured, with the emotions' correlation, rather than
+/// assumed from two independent standard normals (under which |gap| > 1.5 per emotion fired on about 4-5 of 16
+/// emotions every turn). Its false-alarm rate on held-out neutral chats is printed by `limbic calibrate --report`.
+/// A self-report the model barely gave (low confidence, or missing) is never flagged.
 public enum Disagreement: String, Sendable {
     /// The activations show more of the emotion than the model reports ("hidden").
     case activationsAboveReport = "hidden"
     /// The model reports more than its activations show ("overclaimed").
     case reportAboveActivations = "overclaimed"
 
-    /// |gap| beyond this is a disagreement (see the type's note).
-    public static func gapThreshold(emotions: Int) -> Float {
-        // Two-sided normal quantile at 0.05 / emotions, by bisection on erfc (no tables).
-        let level = 0.05 / Double(max(emotions, 1))
-        var lo = 0.0, hi = 10.0
-        for _ in 0..<60 {
-            let mid = (lo + hi) / 2
-            if erfc(mid / 2.squareRoot()) > level { lo = mid } else { hi = mid }
-        }
-        return Float(lo * 2.squareRoot())
-    }
-
-    /// A z beyond this on its own is "outside the ordinary".
-    public static let band: Float = 2
-
     /// The flag for one emotion, or nil: nil whenever a number is missing or not finite, or the self-report is
     /// not confident.
-    public static func flag(readingZ: Float, selfReportZ: Float?, confident: Bool, emotions: Int) -> Disagreement? {
-        guard confident, let s = selfReportZ, readingZ.isFinite, s.isFinite else { return nil }
-        let gap = readingZ - s, t = gapThreshold(emotions: emotions)
-        if gap > t && readingZ > band { return .activationsAboveReport }
-        if gap < -t && s > band { return .reportAboveActivations }
+    public static func flag(readingZ: Float, selfReportZ: Float?, confident: Bool, threshold: Float) -> Disagreement? {
+        guard confident, let s = selfReportZ, readingZ.isFinite, s.isFinite, threshold.isFinite else { return nil }
+        let gap = readingZ - s
+        if gap > threshold { return .activationsAboveReport }
+        if gap < -threshold { return .reportAboveActivations }
         return nil
     }
 
@@ -53,6 +37,8 @@ extension AnswerDistribution {
     /// a self-report "confident": below, the model barely answered the question (SmolLM2 often spreads its answer
     /// over all ten digits, 2.96 of 3.32 bits).
     public static let confidentMass: Float = 0.5
+    /// Below this probability on the answer tokens a self-report counts as missing (`SelfReport.values`).
+    public static let massFloor: Float = 0.5
     public static let confidentEntropyMargin: Float = 0.5
 
     /// Whether this answer is clear enough to be shown plainly and flagged.
@@ -73,7 +59,13 @@ extension SelfReport {
 extension TurnMonitoring {
     /// The disagreement flag of emotion `i` this turn (nil without a self-report, or when none is raised).
     public func flag(_ i: Int) -> Disagreement? {
-        guard let r = selfReport, let sz = selfReportZ, i < sz.count, i < reply.meanZ.count else { return nil }
-        return Disagreement.flag(readingZ: reply.meanZ[i], selfReportZ: sz[i], confident: r.isConfident(i), emotions: reply.emotions.count)
+        guard let r = selfReport, let sz = selfReportZ, let t = gapThreshold, i < sz.count, i < reply.meanZ.count else { return nil }
+        return Disagreement.flag(readingZ: reply.meanZ[i], selfReportZ: sz[i], confident: r.isConfident(i), threshold: t)
+    }
+
+    /// Whether emotion `i`'s reply reading is beyond the family-wise reading threshold (nil: no calibration).
+    public func isHigh(_ i: Int) -> Bool? {
+        guard let t = readingThreshold, i < reply.meanZ.count else { return nil }
+        return reply.meanZ[i].isFinite && reply.meanZ[i] > t
     }
 }

@@ -14,6 +14,9 @@ public struct TurnMonitoring: Sendable {
     /// Reading z (reply mean) minus self-report z, per emotion: positive = the activations show more than the
     /// model admits.
     public var gap: [Float]?
+    /// The calibrated family-wise thresholds in force (nil without a chat calibration).
+    public var gapThreshold: Float?
+    public var readingThreshold: Float?
     public var readingSeconds: Double
     public var selfReportSeconds: Double
 
@@ -38,8 +41,12 @@ public final class Monitor {
     public let recorder: ReadingRecorder
     public let reporter: SelfReporter
     public var template: SelfReportTemplate
-    public var calibration: SelfReportCalibration?
-    /// Every monitored turn so far (for correlations).
+    /// The null distributions against neutral chat (readings per kind, self-reports) and the flags' thresholds;
+    /// without it, readings are z against the probe set's neutral passages and no self-report z or flag is given.
+    public var calibration: ChatCalibration?
+    /// Self-report answers with less probability than this on the answer tokens count as missing.
+    public var massFloor = AnswerDistribution.massFloor
+    /// Every monitored turn so far (for correlations and policies); `clear()` forgets them.
     public private(set) var history: [TurnMonitoring] = []
 
     public init(model: any InferenceBackend, probes: ProbeSet, chat: ChatTemplate, template: SelfReportTemplate, capacity: Int) {
@@ -52,62 +59,61 @@ public final class Monitor {
 
     public var emotions: [String] { probes.emotions }
 
+    /// What readings are z against: the chat calibration when there is one (for this probe set's emotions), else
+    /// the probe set's passage calibration.
+    public var null: any ReadingNull {
+        if let c = calibration, c.emotions == emotions { return c }
+        return probes.layers[recorder.layer]
+    }
+
     /// Starts capturing the reading layer in `context` (the conversation's context).
     public func attach(to context: any InferenceSequence) { recorder.attach(to: context) }
 
+    /// The content test for a context holding `tokens` (`ContentPositions`).
+    public func contentPositions(_ tokens: [Int]) -> ContentPositions {
+        ContentPositions(tokens: tokens, isControl: model.tokenizer.isControl, text: { self.model.tokenizer.decode([$0]) })
+    }
+
     /// Reduces a finished turn to readings over the user span and the reply span (cheap: the projections were
-    /// taken as the tokens streamed through) and records it.
-    public func observe(turn: Int, userSpan: Range<Int>, replySpan: Range<Int>) -> TurnMonitoring {
+    /// taken as the tokens streamed through) and records it. `tokens` is the context's tokens, which decide the
+    /// content positions (template tokens and the context's first positions are left out).
+    public func observe(turn: Int, userSpan: Range<Int>, replySpan: Range<Int>, tokens: [Int]) -> TurnMonitoring {
         let t0 = Date()
-        let user = recorder.readings(userSpan)
-        let reply = recorder.readings(replySpan)
-        let m = TurnMonitoring(turn: turn, user: user, reply: reply, selfReport: nil, selfReportZ: nil, gap: nil,
+        let content = contentPositions(tokens)
+        let user = recorder.readings(userSpan, kind: .user, keep: content.contains, null: null)
+        let reply = recorder.readings(replySpan, kind: .reply, keep: content.contains, null: null)
+        var m = TurnMonitoring(turn: turn, user: user, reply: reply, selfReport: nil, selfReportZ: nil, gap: nil,
                                readingSeconds: Date().timeIntervalSince(t0), selfReportSeconds: 0)
+        if let c = calibration, c.emotions == emotions { m.readingThreshold = c.readingThreshold }
         history.append(m)
         return m
     }
+
+    /// Per-token z of the reply's content positions (NaN at template positions), for `--per-token`.
+    public func perTokenZ(_ span: Range<Int>, tokens: [Int]) -> [[Float]] {
+        let content = contentPositions(tokens)
+        let z = recorder.perTokenZ(span, null: null)
+        return zip(span.clamped(to: 0..<recorder.capacity), z).map { p, row in content.contains(p) ? row : row.map { _ in .nan } }
+    }
+
+    /// Forgets the monitored turns (a cleared chat).
+    public func clear() { history = [] }
 
     /// Asks for a self-report about the conversation `messages` on a fork of `context`, and adds it (with its z
     /// and the gaps) to the latest observed turn.
     public func selfReport(messages: [ChatMessage], context: any InferenceSequence) throws -> TurnMonitoring? {
         guard var m = history.last else { return nil }
-        let r = try reporter.ask(template, messages: messages, context: context)
+        var r = try reporter.ask(template, messages: messages, context: context)
+        r.massFloor = massFloor
         m.selfReport = r
         m.selfReportSeconds = r.seconds
-        if let c = calibration, c.emotions == emotions, c.style == r.style {
-            let z = c.z(r.values)
+        if let c = calibration, c.emotions == emotions, c.selfReportStyle == r.style, c.selfReport != nil {
+            let z = c.selfReportZ(r.zScale)
             m.selfReportZ = z
             m.gap = zip(m.reply.meanZ, z).map { $0 - $1 }
+            m.gapThreshold = c.gapThreshold
         }
         history[history.count - 1] = m
         return m
-    }
-
-    // MARK: Self-report baseline
-
-    /// Neutral Human/AI exchanges from the dataset's `neutral.txt` ("Human: … AI: …" lines).
-    public static func neutralDialogues(_ dataset: EmotionDataset, limit: Int = 16) -> [[ChatMessage]] {
-        dataset.neutral.compactMap { p -> [ChatMessage]? in
-            guard p.text.hasPrefix("Human:"), let r = p.text.range(of: " AI: ") else { return nil }
-            let human = p.text[p.text.index(p.text.startIndex, offsetBy: 6)..<r.lowerBound].trimmingCharacters(in: .whitespaces)
-            return [ChatMessage(role: "user", content: human), ChatMessage(role: "assistant", content: String(p.text[r.upperBound...]))]
-        }.prefix(limit).map { $0 }
-    }
-
-    /// Measures the self-report baseline: the template asked after each neutral dialogue.
-    public static func calibrate(model: any InferenceBackend, chat: ChatTemplate, emotions: [String], template: SelfReportTemplate,
-                                 dialogues: [[ChatMessage]], key: String, threads: Int? = nil,
-                                 progress: (Int) -> Void = { _ in }) throws -> SelfReportCalibration {
-        let reporter = SelfReporter(model: model, chat: chat, emotions: emotions)
-        let ctx = model.makeSequence(capacity: min(1024, model.config.contextLength), threads: threads)
-        var values: [[Float]] = []
-        for (i, d) in dialogues.enumerated() {
-            ctx.rollback(to: 0)
-            values.append(try reporter.ask(template, messages: d, context: ctx).values)
-            progress(i + 1)
-        }
-        let stats = emotions.indices.map { e in Statistics.meanAndStd(values.map { $0[e] }, floor: SelfReportCalibration.minimumStd) }
-        return SelfReportCalibration(style: template.style, emotions: emotions, mean: stats.map(\.0), std: stats.map(\.1),
-                                     samples: values.count, key: key)
     }
 }

@@ -87,19 +87,65 @@ public final class ReadingRecorder: ActivationSink {
     /// Positions this recorder has room for (the context's capacity when made for it).
     public var capacity: Int { projections.count / max(emotionCount, 1) }
 
-    /// Each position's readings as z against neutral text (per token, for live displays and token-level studies).
-    /// Positions past the recorder's capacity are left out.
-    public func perTokenZ(_ span: Range<Int>) -> [[Float]] {
-        span.clamped(to: 0..<capacity).map { probe.zScores(projection(at: $0)) }
+    /// Each position's readings as z (per token, for live displays and token-level studies) against `null`
+    /// (default: the probe set's passage calibration). Positions past the recorder's capacity are left out.
+    public func perTokenZ(_ span: Range<Int>, null: (any ReadingNull)? = nil) -> [[Float]] {
+        let null = null ?? probe
+        return span.clamped(to: 0..<capacity).map { null.z(projection(at: $0), kind: .perToken, tokens: 1) }
     }
 
-    /// Readings over `span` (absolute positions, clamped to the recorder's capacity); an empty span reads as zeros.
-    public func readings(_ span: Range<Int>) -> Readings {
-        let span = span.clamped(to: 0..<capacity)
+    /// The raw mean projection over the positions of `span` that `keep` accepts (clamped to the capacity), and
+    /// how many there were; NaN means when none was kept — missing, never a made-up number.
+    public func mean(_ span: Range<Int>, keep: (Int) -> Bool = { _ in true }) -> (raw: [Float], tokens: Int) {
+        let kept = span.clamped(to: 0..<capacity).filter(keep)
+        guard !kept.isEmpty else { return ([Float](repeating: .nan, count: emotionCount), 0) }
         var mean = [Float](repeating: 0, count: emotionCount)
-        for p in span { for e in 0..<emotionCount { mean[e] += projections[p * emotionCount + e] / Float(span.count) } }
-        let before = span.lowerBound > 0 && span.lowerBound <= capacity ? projection(at: span.lowerBound - 1) : [Float](repeating: 0, count: emotionCount)
-        return Readings(layer: layer, emotions: probes.emotions, tokens: span.count, meanRaw: mean, meanZ: probe.zScores(mean),
-                        lastBeforeRaw: before, lastBeforeZ: probe.zScores(before))
+        for p in kept { for e in 0..<emotionCount { mean[e] += projections[p * emotionCount + e] / Float(kept.count) } }
+        return (mean, kept.count)
     }
+
+    /// Readings over `span` (absolute positions, clamped to the recorder's capacity) as `kind` (.reply or .user),
+    /// averaging the positions `keep` accepts, z against `null` (default: the probe set's passage calibration).
+    /// A span with no kept position reads as missing (NaN), and so does a last-before position outside the
+    /// context.
+    public func readings(_ span: Range<Int>, kind: ReadingKind = .reply, keep: (Int) -> Bool = { _ in true },
+                         null: (any ReadingNull)? = nil) -> Readings {
+        let null = null ?? probe
+        let (mean, n) = self.mean(span, keep: keep)
+        let hasBefore = span.lowerBound > 0 && span.lowerBound <= capacity
+        let before = hasBefore ? projection(at: span.lowerBound - 1) : [Float](repeating: .nan, count: emotionCount)
+        return Readings(layer: layer, emotions: probes.emotions, tokens: n, meanRaw: mean, meanZ: null.z(mean, kind: kind, tokens: n),
+                        lastBeforeRaw: before, lastBeforeZ: null.z(before, kind: .lastBefore, tokens: hasBefore ? 1 : 0))
+    }
+}
+
+/// Which positions of a chat carry its content, for readings: not the first `skip` positions of the context
+/// (SmolLM2's first position holds a massive activation, norm ≈ 22,600, that says nothing about the text), not
+/// the template's control tokens (`<|im_start|>`, `<|im_end|>`), and not the header a control token opens up to
+/// and including its line break (the role name, the newline after `<|im_end|>`).
+public struct ContentPositions: Sendable {
+    /// Positions before this are never read (the same count that passage extraction skips).
+    public static let skip = PassageActivations.defaultSkip
+    private let template: Set<Int>
+
+    /// The content test for a context holding `tokens`, given which ids are control tokens and what each decodes to.
+    public init(tokens: [Int], isControl: (Int) -> Bool, text: (Int) -> String) {
+        var template = Set<Int>()
+        var inHeader = false, headerLength = 0
+        for (p, id) in tokens.enumerated() {
+            if isControl(id) {
+                template.insert(p)
+                inHeader = true
+                headerLength = 0
+            } else if inHeader {
+                template.insert(p)
+                headerLength += 1
+                // A header ends at its line break; four tokens at most, so a template without one loses little.
+                if text(id).contains("\n") || headerLength >= 4 { inHeader = false }
+            }
+        }
+        self.template = template
+    }
+
+    public func contains(_ position: Int) -> Bool { position >= Self.skip && !template.contains(position) }
 }

@@ -38,6 +38,8 @@ public struct SelfReport: Sendable {
     /// Choice style: one distribution over the emotions.
     public var choice: AnswerDistribution?
     public var seconds: Double
+    /// Below this probability on the answer tokens an answer counts as missing (`values`).
+    public var massFloor: Float = AnswerDistribution.massFloor
 
     public init(style: String, emotions: [String], ratings: [AnswerDistribution], choice: AnswerDistribution?, seconds: Double) {
         self.style = style
@@ -47,10 +49,25 @@ public struct SelfReport: Sendable {
         self.seconds = seconds
     }
 
-    /// Expected ratings per emotion (rating style), or probabilities × 9 (choice style, for a comparable scale).
+    /// Expected ratings per emotion (rating style), or probabilities × 9 (choice style, for a comparable scale);
+    /// NaN (missing) where the answer put less than `massFloor` on the answer tokens: the model did not answer the
+    /// question, and a number made from the crumbs would be noise.
     public var values: [Float] {
-        if let c = choice { return c.probabilities.map { $0 * 9 } }
-        return ratings.map(\.expected)
+        if let c = choice { return c.probabilities.map { c.mass >= massFloor ? $0 * 9 : .nan } }
+        return ratings.map { $0.mass >= massFloor ? $0.expected : .nan }
+    }
+
+    /// The values a self-report z is taken on: the expected rating (rating style), or the log-odds of each option
+    /// (choice style, where p × 9 of an option almost never chosen has no spread to speak of); NaN where missing.
+    public var zScale: [Float] {
+        if let c = choice {
+            return c.probabilities.map { p in
+                guard c.mass >= massFloor else { return .nan }
+                let q = min(max(p, 1e-4), 1 - 1e-4)
+                return log(q / (1 - q))
+            }
+        }
+        return values
     }
 }
 

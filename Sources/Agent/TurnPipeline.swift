@@ -103,11 +103,12 @@ public final class TurnPipeline {
 
     /// Reduces the turn to readings and logs them.
     private func observe(_ turn: ChatTurn, _ monitor: Monitor) throws -> TurnMonitoring {
-        let m = monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions)
+        let tokens = session.context.tokens
+        let m = monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions, tokens: tokens)
         try log?.write(.readings(LogEvents.readingsEvent(m.user, turn: turn.index, role: "user")))
         var reply = LogEvents.readingsEvent(m.reply, turn: turn.index, role: "assistant")
         if logPerToken {
-            let perToken = monitor.recorder.perTokenZ(turn.replyPositions)
+            let perToken = monitor.perTokenZ(turn.replyPositions, tokens: tokens)
             reply.perTokenZ = LogEvents.byEmotion(monitor.emotions, monitor.emotions.indices.map { e in perToken.map { $0[e].logged } })
         }
         try log?.write(.readings(reply))
@@ -169,10 +170,11 @@ public final class TurnPipeline {
         return text
     }
 
-    /// Forgets the conversation, any policy steering and the policies' turn history (the system prompt and
-    /// `baseSteering` stay).
+    /// Forgets the conversation, the monitor's turns, any policy steering and the policies' turn history (the
+    /// system prompt and `baseSteering` stay).
     public func clear() {
         session.clear()
+        monitor?.clear()
         policySteering = []
         for p in policies { p.reset() }
     }

@@ -42,11 +42,17 @@ public enum FuzzSeeds {
         return [[UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))]
     }
 
-    /// Self-report baselines for the three emotions of `probeSets`.
-    public static func selfReportBaselines() throws -> [[UInt8]] {
-        let c = SelfReportCalibration(style: "rating", emotions: ["calm", "sad", "angry"], mean: [4.5, 2, 1.5], std: [1.2, 0.8, 0.5],
-                                      samples: 16, key: "tiny")
-        return [[UInt8](try JSONEncoder().encode(c))]
+    /// Chat calibrations (the JSON cache beside the probe sets) for the three emotions of `probeSets`, fitted on
+    /// synthetic turns.
+    public static func calibrations() throws -> [[UInt8]] {
+        let turns = (0..<12).map { i -> CalibrationTurn in
+            let x = Float(i % 5) - 2, y = Float((i * 7) % 3)
+            return CalibrationTurn(chat: i / 3, turn: i % 3, user: [x, y, x - y], userTokens: 4 + i, reply: [y, x, x + y],
+                                   replyTokens: 1 + i * 3, lastBefore: [x, x, y], perToken: [[x, y, 1], [y, x, -1]],
+                                   selfReport: [4 + x, 2 + y, .nan], selfReportConfident: [true, i % 2 == 0, true])
+        }
+        let c = ChatCalibration.fit(turns, key: "tiny", emotions: ["calm", "sad", "angry"], layer: 1, selfReportStyle: "rating")
+        return [[UInt8](try c.encoded())]
     }
 
     /// Policy files using every part of the language (for the three emotions of `FuzzTargets.policy`).

@@ -60,12 +60,13 @@ public enum FuzzTargets {
         }
     }
 
-    /// Self-report baselines (the JSON cache beside the probe sets): decode, check, and compute z with it.
-    public static func selfReportBaseline(seeds: [[UInt8]]) -> FuzzTarget {
-        FuzzTarget(name: "baseline", seeds: seeds) { bytes in
-            let c = try JSONDecoder().decode(SelfReportCalibration.self, from: Data(bytes))
+    /// Chat calibrations (the JSON cache beside the probe sets): decode, check, and compute every kind of z with it.
+    public static func calibration(seeds: [[UInt8]]) -> FuzzTarget {
+        FuzzTarget(name: "calibration", seeds: seeds) { bytes in
+            let c = try ChatCalibration.decode(Data(bytes))
             if let problem = c.problem(emotions: ["calm", "sad", "angry"], style: "rating") { throw FuzzRefusal(problem) }
-            _ = c.z([1, 4.5, 9])
+            for kind in ReadingKind.allCases { _ = c.z([1, 4.5, -9], kind: kind, tokens: 3) }
+            _ = c.selfReportZ([1, 4.5, .nan])
         }
     }
 

@@ -3,6 +3,7 @@
 public enum CLIError: Error, CustomStringConvertible, Equatable {
     case historyNotSaved(path: String, reason: String)
     case promptsNotUnpacked(path: String, reason: String)
+    case calibrationChats(String, String)
 
     public var description: String {
         switch self {
@@ -10,6 +11,8 @@ public enum CLIError: Error, CustomStringConvertible, Equatable {
             return "cannot save the chat history to \(path): \(reason)"
         case .promptsNotUnpacked(let path, let reason):
             return "cannot unpack the prompts built into limbic to \(path): \(reason); set $LIMBIC_HOME to a writable folder, or $LIMBIC_PROMPTS to a copy of prompts/"
+        case let .calibrationChats(dir, reason):
+            return "calibration chats in \(dir): \(reason)"
         }
     }
 }

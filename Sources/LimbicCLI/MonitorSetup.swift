@@ -7,7 +7,8 @@ import ModelStore
 import SessionLog
 import Tokenizers
 
-/// Builds the chat monitor: the probe set (cached), the self-report template and its neutral baseline (cached).
+/// Builds the chat monitor: the probe set (cached), the self-report template and the calibration against neutral
+/// chats under the session's system prompt (cached).
 public enum MonitorSetup {
     public static let specs: [OptionSpec] = [
         .flag("no-monitor", "Plain chat: no readings, self-reports or session log."),
@@ -15,7 +16,7 @@ public enum MonitorSetup {
         .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion) or choice.", default: "rating"),
         .option("selfreport-every", "N|off", "Ask for a self-report every N turns, or never.", default: "1"),
         .flag("per-token", "Also log each reply token's reading z per emotion (for live displays and token-level studies)."),
-    ]
+    ] + CalibrationSetup.specs
 
     /// `--selfreport-every N|off`: every N turns, or nil for never (0 also means never).
     public static func selfReportEvery(_ args: ParsedArguments) throws -> Int? {
@@ -44,7 +45,8 @@ public enum MonitorSetup {
         let feel = try SelfReportTemplate.load(style: "feel", directory: dir)
         let chat = try model.chatTemplate()
         let monitor = Monitor(model: model, probes: probes, chat: chat, template: template, capacity: context.capacity)
-        monitor.calibration = try SelfReportBaseline.load(model: model, chat: chat, probes: probes, template: template, dataset: dataset, args)
+        monitor.calibration = try CalibrationSetup.load(args, model: model, probes: probes, selfReport: template,
+                                                        system: session.system, dataset: dataset)
         monitor.attach(to: context)
         let store = ModelStore()
         let logPath = args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
@@ -62,9 +64,18 @@ public enum MonitorSetup {
             architecture: model.config.architecture,
             probes: .init(path: probePath, layer: probes.readingLayer, method: probes.method.rawValue, emotions: probes.emotions,
                           datasetHash: probes.datasetHash),
-            selfReport: .init(style: template.style, every: every ?? 0, baselineSamples: monitor.calibration?.samples ?? 0),
+            selfReport: .init(style: template.style, every: every ?? 0, baselineSamples: monitor.calibration?.turns ?? 0),
             policy: policies.map { .init(path: $0.path, sha256: $0.sha256) },
-            settings: .init(context: context.capacity, threads: context.threads))))
+            settings: .init(context: context.capacity, threads: context.threads), system: session.system,
+            calibration: monitor.calibration.map {
+                .init(key: $0.key, chats: $0.chats, turns: $0.turns, readingThreshold: Double($0.readingThreshold).finite,
+                      gapThreshold: Double($0.gapThreshold).finite)
+            })))
         return (pipeline, feel)
     }
+}
+
+extension Double {
+    /// nil for ±∞ or NaN: a threshold that was never measured is missing in the log, not a number.
+    var finite: Double? { isFinite ? self : nil }
 }

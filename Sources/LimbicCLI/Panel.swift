@@ -1,9 +1,10 @@
 import Affect
 import Foundation
 
-/// The compact dashboard shown after each reply: per emotion the reading (z against neutral text, as a number and
-/// a bar), the self-report (expected 0-9 rating, its z against the model's neutral baseline, and how confident the
-/// answer was), and a flag where they disagree beyond the family-wise band (`Disagreement`). A header names the
+/// The compact dashboard shown after each reply: per emotion the reading (z against neutral chat, as a number and
+/// a bar; `!` beyond the family-wise reading threshold), the self-report (expected 0-9 rating, its z against the
+/// model's answers in neutral chats, and how confident the answer was), and a flag where they disagree beyond the
+/// calibrated family-wise band (`Disagreement`). A header names the
 /// columns, and a legend says how to read them. Width-aware; colour only on a TTY; low-confidence self-reports are
 /// dimmed and never flagged.
 public struct Panel {
@@ -25,8 +26,12 @@ public struct Panel {
     public func header(_ m: TurnMonitoring) -> String {
         let reading = "reading z".padding(toLength: 6 + barWidth + 1, withPad: " ", startingAt: 0)
         var s = "emotion    " + reading + (m.selfReport != nil ? "  self 0-9 (z)   sure" : "")
-        let legend = ["reading: reply vs neutral text, bar ±3 σ", "self: the model's 0-9 answer, z vs its neutral answers",
+        let against = m.readingThreshold == nil ? "neutral text (not calibrated on chats)" : "neutral chat"
+        var legend = ["reading: reply vs \(against), bar ±3 σ", "self: the model's 0-9 answer, z vs its answers in neutral chats",
                       "sure: probability on the digits and entropy in bits (3.3 = no preference)", "/why EMOTION explains a row"]
+        if let t = m.readingThreshold, t.isFinite {
+            legend.insert(String(format: "! beyond %.1f: rare in neutral chat (any emotion, under 5%% of turns)", t), at: 1)
+        }
         // The legend's parts, as many to a line as fit the terminal.
         var line = ""
         for part in legend {
@@ -43,6 +48,7 @@ public struct Panel {
             guard let i = m.reply.emotions.firstIndex(of: name), i < m.reply.meanZ.count else { continue }
             let z = m.reply.meanZ[i]
             var line = name.padding(toLength: 11, withPad: " ", startingAt: 0) + Self.number(z, "%+5.1f", width: 5) + " " + bar(z, barWidth)
+                + (m.isHigh(i) == true ? "!" : " ")
             if let r = m.selfReport, i < r.values.count {
                 var report = "  " + Self.number(r.values[i], "%3.1f", width: 3)
                 if let sz = m.selfReportZ, i < sz.count { report += " (" + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
@@ -69,7 +75,7 @@ public struct Panel {
     }
 
     /// One row in plain words (`/why EMOTION`): what was measured, against what, and how sure.
-    public func explain(_ m: TurnMonitoring, emotion: String, baselineSamples: Int?) -> String {
+    public func explain(_ m: TurnMonitoring, emotion: String, calibration: ChatCalibration?) -> String {
         guard let i = m.reply.emotions.firstIndex(of: emotion), i < m.reply.meanZ.count else {
             return "no emotion '\(emotion)' (known: \(m.reply.emotions.joined(separator: ", ")))"
         }
@@ -77,7 +83,17 @@ public struct Panel {
         var s = "\(emotion), turn \(m.turn + 1):\n"
         s += "- reading: over the \(m.reply.tokens) token\(m.reply.tokens == 1 ? "" : "s") of the reply, the residual stream at layer "
         s += "\(m.reply.layer) projected onto the \(emotion) vector averages " + Self.number(z, "%+.1f", width: 4)
-        s += " standard deviations from where neutral text lies (0 = like neutral text; beyond ±2 is unusual)."
+        if let c = calibration {
+            s += " standard deviations from where replies in \(c.turns) turns of neutral chats lie, for a reply of this length (0 = like"
+            s += " neutral chat)."
+            if c.readingThreshold.isFinite {
+                s += String(format: " Beyond %.1f on any emotion happens on under 5%% of neutral turns", c.readingThreshold)
+                s += m.isHigh(i) == true ? ": this one is." : "."
+            }
+        } else {
+            s += " standard deviations from where neutral passages lie (the monitor has no chat calibration, so this is"
+            s += " against a different kind of text)."
+        }
         if m.reply.lastBeforeZ.indices.contains(i) {
             s += " Just before the reply began it was " + Self.number(m.reply.lastBeforeZ[i], "%+.1f", width: 4) + "."
         }
@@ -90,16 +106,23 @@ public struct Panel {
         s += Self.number(r.values[i], "%.1f", width: 3) + String(format: ", entropy %.1f of %.1f bits", c.entropy, c.maxEntropy)
         s += r.isConfident(i) ? " (a clear answer)." : " (it barely answered: not flagged)."
         if let sz = m.selfReportZ, i < sz.count {
-            s += " Against its answers after \(baselineSamples.map(String.init) ?? "some") neutral dialogues that is z "
+            s += " Against its answers in \(calibration.map { "\($0.turns)" } ?? "some") turns of neutral chats that is z "
             s += Self.number(sz[i], "%+.1f", width: 4) + "."
-            let gap = z - sz[i], t = Disagreement.gapThreshold(emotions: m.reply.emotions.count)
+            let gap = z - sz[i]
             s += "\n- gap (reading z − self-report z): " + Self.number(gap, "%+.1f", width: 4)
-            s += String(format: "; a flag needs beyond ±%.1f and the larger side beyond ±%.0f, a band that keeps false alarms", t, Disagreement.band)
-            s += " near 5% of neutral turns across all \(m.reply.emotions.count) emotions if both z are standard normal there"
-            s += " (not yet measured on neutral chats)."
+            if let t = m.gapThreshold, t.isFinite {
+                s += String(format: "; a flag needs beyond ±%.1f, the band that at most 5%% of neutral turns cross on any of", t)
+                s += " the \(m.reply.emotions.count) emotions"
+                if let rate = calibration?.heldOut?.rates.first(where: { $0.name == "flag.any" }), rate.turns > 0 {
+                    let (lo, hi) = rate.interval
+                    s += String(format: " (held-out neutral chats: %d of %d turns, %.0f%%, 95%% CI %.0f-%.0f%%)", rate.fired, rate.turns,
+                                rate.rate * 100, lo * 100, hi * 100)
+                }
+                s += "."
+            }
             if let f = m.flag(i) { s += " Flagged: \(f.phrase)." } else { s += " No flag." }
         } else {
-            s += " No neutral baseline, so no z and no gap."
+            s += r.values[i].isFinite ? " No neutral baseline, so no z and no gap." : " Under half its probability on the digits: missing, so no z and no gap."
         }
         return s
     }

@@ -41,7 +41,7 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         public var style: String
         /// A self-report every N turns; 0: never.
         public var every: Int
-        /// How many neutral dialogues the self-report baseline was measured on.
+        /// How many neutral turns the self-report baseline was measured on (the chat calibration's fitting turns).
         public var baselineSamples: Int
 
         public init(style: String, every: Int, baselineSamples: Int) {
@@ -64,6 +64,33 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         public init(path: String, sha256: String) {
             self.path = path
             self.sha256 = sha256
+        }
+    }
+
+    /// The monitor's calibration against neutral chat: what its z and flags mean in this session.
+    public struct Calibration: Codable, Sendable, Equatable {
+        /// The cache key (model, probe set, template, system prompt, self-report question, chats).
+        public var key: String
+        /// Chats and turns it was fitted on.
+        public var chats: Int
+        public var turns: Int
+        /// Family-wise thresholds: a reply reading z above `readingThreshold` on any emotion, or a |gap| above
+        /// `gapThreshold`, happens on at most 5% of neutral turns.
+        public var readingThreshold: Double?
+        public var gapThreshold: Double?
+
+        public init(key: String, chats: Int, turns: Int, readingThreshold: Double?, gapThreshold: Double?) {
+            self.key = key
+            self.chats = chats
+            self.turns = turns
+            self.readingThreshold = readingThreshold
+            self.gapThreshold = gapThreshold
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case key, chats, turns
+            case readingThreshold = "reading_threshold"
+            case gapThreshold = "gap_threshold"
         }
     }
 
@@ -90,9 +117,14 @@ public struct SessionInfo: Codable, Sendable, Equatable {
     /// The policy files in force; empty when none (schema 1 wrote `"policy": null`).
     public var policy: [PolicyFile]
     public var settings: Settings
+    /// The system prompt's text (nil: the template's default), so a session can be read, or resumed, as it was.
+    public var system: String?
+    /// nil: the readings were z against neutral passages (no chat calibration).
+    public var calibration: Calibration?
 
     public init(schema: Int = SessionEvent.schemaVersion, model: String, modelSHA256: String, architecture: String, probes: Probes,
-                selfReport: SelfReportSchedule, policy: [PolicyFile] = [], settings: Settings) {
+                selfReport: SelfReportSchedule, policy: [PolicyFile] = [], settings: Settings, system: String? = nil,
+                calibration: Calibration? = nil) {
         self.schema = schema
         self.model = model
         self.modelSHA256 = modelSHA256
@@ -101,10 +133,12 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         self.selfReport = selfReport
         self.policy = policy
         self.settings = settings
+        self.system = system
+        self.calibration = calibration
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, architecture, probes, policy, settings
+        case schema, model, architecture, probes, policy, settings, system, calibration
         case modelSHA256 = "model_sha256"
         case selfReport = "selfreport"
     }
@@ -125,6 +159,8 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         selfReport = try c.decode(SelfReportSchedule.self, forKey: .selfReport)
         policy = try c.decodeIfPresent([PolicyFile].self, forKey: .policy) ?? []
         settings = try c.decode(Settings.self, forKey: .settings)
+        system = try c.decodeIfPresent(String.self, forKey: .system)
+        calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration)
     }
 }
 

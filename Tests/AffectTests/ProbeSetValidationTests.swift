@@ -211,36 +211,3 @@ struct ProbeSetValidationTests {
         #expect(back.confusion.isEmpty && back.layers == set.layers && back.readingLayer == set.readingLayer)
     }
 }
-
-/// The self-report baseline read from a file never traps, and is checked before use.
-struct SelfReportCalibrationTests {
-    let sound = SelfReportCalibration(style: "rating", emotions: ["a", "b"], mean: [5, 4], std: [0.5, 0.3], samples: 16, key: "k")
-
-    @Test func aShortBaselineGivesNaNNotATrap() {
-        var c = sound
-        c.mean = [5]
-        let z = c.z([6, 6])
-        #expect(z[0] == 2 && z[1].isNaN)
-    }
-
-    @Test func problemsAreNamed() {
-        #expect(sound.problem(emotions: ["a", "b"], style: "rating") == nil)
-        #expect(sound.problem(emotions: ["a", "c"], style: "rating") == "it is for the emotions a,b, not a,c")
-        #expect(sound.problem(emotions: ["a", "b"], style: "choice") == "it is for the 'rating' question style, not 'choice'")
-        var c = sound
-        c.mean = [5]
-        #expect(c.problem(emotions: ["a", "b"], style: "rating") == "'mean' has 1 values for 2 emotions")
-        c = sound
-        c.mean[1] = .nan
-        #expect(c.problem(emotions: ["a", "b"], style: "rating") == "'mean' of 'b' is nan")
-        c = sound
-        c.std[0] = 1e-30
-        #expect(c.problem(emotions: ["a", "b"], style: "rating") == "'std' of 'a' is 1e-30, below the floor of 0.05 rating points")
-    }
-
-    @Test func aMeasuredBaselineHasTheFloor() throws {
-        // Every answer the same: the deviation is the floor, so the baseline passes its own check.
-        let (_, std) = Statistics.meanAndStd([4, 4, 4], floor: SelfReportCalibration.minimumStd)
-        #expect(std == SelfReportCalibration.minimumStd)
-    }
-}

@@ -39,7 +39,7 @@ struct FuzzTests {
         check(FuzzTargets.probeSet(seeds: try FuzzSeeds.probeSets(scratch: Self.scratch), scratch: Self.scratch + "/probe.gguf"))
     }
 
-    @Test func selfReportBaselines() throws { check(FuzzTargets.selfReportBaseline(seeds: try FuzzSeeds.selfReportBaselines())) }
+    @Test func calibrations() throws { check(FuzzTargets.calibration(seeds: try FuzzSeeds.calibrations())) }
 
     @Test func policies() { check(FuzzTargets.policy(seeds: FuzzSeeds.policies())) }
 

@@ -87,16 +87,20 @@ import Testing
         #expect(!notes.all.contains("second built"))
     }
 
-    @Test func aSelfReportBaselineIsCheckedBeforeUse() throws {
+    @Test func aChatCalibrationIsCheckedBeforeUse() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let path = directory + "/baseline.json"
+        let path = directory + "/calibration.json"
         let emotions = ["calm", "sad"]
-        let sound = SelfReportCalibration(style: "rating", emotions: emotions, mean: [5, 4], std: [0.4, 0.3], samples: 16, key: "k1")
-        func reason(_ c: SelfReportCalibration) throws -> String? {
-            try JSONEncoder().encode(c).write(to: URL(fileURLWithPath: path))
+        let span = SpanNull(mean: [1, 2], between: [0.5, 0.5], within: [2, 2], floor: [0.1, 0.1])
+        let null = NullDistribution(mean: [0, 0], std: [1, 1])
+        let sound = ChatCalibration(key: "k1", emotions: emotions, layer: 3, selfReportStyle: "rating", chats: 4, turns: 16,
+                                    reply: span, user: span, lastBefore: null, perToken: null,
+                                    selfReport: NullDistribution(mean: [5, 4], std: [0.4, 0.3]), readingThreshold: 2.5, gapThreshold: .infinity)
+        func reason(_ c: ChatCalibration) throws -> String? {
+            try c.encoded().write(to: URL(fileURLWithPath: path))
             do {
-                _ = try SelfReportBaseline.read(path, key: "k1", emotions: emotions, style: "rating")
+                _ = try CalibrationSetup.read(path, key: "k1", emotions: emotions, style: "rating")
                 return nil
             } catch let d as CachedFile.Damage {
                 return d.reason
@@ -104,18 +108,19 @@ import Testing
         }
         #expect(try reason(sound) == nil)
         var c = sound
-        c.mean = [5]   // used to trap with index out of range in z(_:)
-        #expect(try reason(c) == "'mean' has 1 values for 2 emotions")
+        c.reply.mean = [5]   // a short list must be named, never trap in z(_:)
+        #expect(try reason(c) == "'reply.mean' has 1 values for 2 emotions")
+        #expect(c.z([1, 1], kind: .reply, tokens: 4)[1].isNaN)
         c = sound
-        c.std = [0.4, 1e-30]
-        #expect(try reason(c) == "'std' of 'sad' is 1e-30, below the floor of 0.05 rating points")
+        c.selfReport = NullDistribution(mean: [5, 4], std: [0.4, 1e-30])
+        #expect(try reason(c) == "the self-report deviations are below the floor of 0.25")
         c = sound
         c.key = "k2"
         #expect(try reason(c) == "its key k2… is not k1…")
-        try "{\"style\":\"rating\"}".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: CachedFile.Damage.self) { try SelfReportBaseline.read(path, key: "k1", emotions: emotions, style: "rating") }
-        try "{\"std\":[0.4,".write(toFile: path, atomically: true, encoding: .utf8)
-        let e = #expect(throws: CachedFile.Damage.self) { try SelfReportBaseline.read(path, key: "k1", emotions: emotions, style: "rating") }
+        try "{\"key\":\"k1\"}".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: CachedFile.Damage.self) { try CalibrationSetup.read(path, key: "k1", emotions: emotions, style: "rating") }
+        try "{\"reply\":[0.4,".write(toFile: path, atomically: true, encoding: .utf8)
+        let e = #expect(throws: CachedFile.Damage.self) { try CalibrationSetup.read(path, key: "k1", emotions: emotions, style: "rating") }
         #expect(e?.reason == "it is not valid JSON")
     }
 }

@@ -48,8 +48,11 @@ import Testing
                        ratings: v.map { x in AnswerDistribution(probabilities: (0...9).map { Float($0) == x ? 1 : 0 }, mass: 1) },
                        choice: nil, seconds: 0)
         }
-        return TurnMonitoring(turn: 0, user: r, reply: r, selfReport: report, selfReportZ: selfZ, gap: gap,
-                              readingSeconds: 0, selfReportSeconds: 0)
+        var m = TurnMonitoring(turn: 0, user: r, reply: r, selfReport: report, selfReportZ: selfZ, gap: gap,
+                               readingSeconds: 0, selfReportSeconds: 0)
+        m.readingThreshold = 3
+        if selfZ != nil { m.gapThreshold = 4 }
+        return m
     }
 
     @Test func thePanelShowsNonFiniteValuesAsDashesAndNeverFlagsThem() {
@@ -78,29 +81,31 @@ import Testing
     @Test func flagsAgreeWithTheirSignsAndNeedAConfidentAnswer() {
         let panel = Panel(emotions: ["calm", "sad", "angry", "afraid"], color: false, width: 80)
         // calm: reading far above a confident report; sad: a confident report far above the reading;
-        // angry: the same gap as calm, but the reading itself is ordinary; afraid: a large gap on an unsure answer.
-        var m = monitoring(z: [5, 0, 1.5, 5], selfValues: [4, 9, 4, 4], selfZ: [0, 5, -3, 0], gap: [5, -5, 4.5, 5])
+        // angry: a gap within the calibrated band (4); afraid: a large gap on an unsure answer.
+        var m = monitoring(z: [5, 0, 1.5, 5], selfValues: [4, 9, 4, 4], selfZ: [0, 5, -2, 0], gap: [5, -5, 3.5, 5])
         m.selfReport!.ratings[3] = AnswerDistribution(probabilities: [Float](repeating: 0.1, count: 10), mass: 0.9)
         let lines = panel.render(m).split(separator: "\n").map(String.init).dropFirst(panel.header(m).split(separator: "\n").count)
         let rows = Dictionary(lines.map { ($0.split(separator: " ").first.map(String.init) ?? "", $0) }, uniquingKeysWith: { a, _ in a })
         #expect(rows["calm"]?.contains("▲ activations above its own report") == true)
         #expect(rows["sad"]?.contains("▼ reports more than its activations show") == true)
-        #expect(rows["angry"]?.contains("▲") == false, "the reading itself is within ±2")
+        #expect(rows["angry"]?.contains("▲") == false, "the gap is within the band")
+        #expect(rows["calm"]?.contains("█!") == true && rows["angry"]?.contains("!") == false, "a reading beyond the reading threshold is marked")
         #expect(rows["afraid"]?.contains("▲") == false && rows["afraid"]?.contains("~") == true, "an unsure answer is dimmed, never flagged")
         #expect(lines.last?.hasPrefix("~ barely answered") == true)
-        let why = panel.explain(m, emotion: "calm", baselineSamples: 16)
-        #expect(why.contains("averages +5.0 standard deviations") && why.contains("after 16 neutral dialogues that is z +0.0"))
+        let why = panel.explain(m, emotion: "calm", calibration: nil)
+        #expect(why.contains("averages +5.0 standard deviations") && why.contains("turns of neutral chats that is z +0.0"))
+        #expect(why.contains("a flag needs beyond ±4.0"))
         #expect(why.contains("Flagged: activations above its own report."))
-        #expect(panel.explain(m, emotion: "afraid", baselineSamples: 16).contains("it barely answered: not flagged"))
-        #expect(panel.explain(m, emotion: "joy", baselineSamples: 16).hasPrefix("no emotion 'joy'"))
+        #expect(panel.explain(m, emotion: "afraid", calibration: nil).contains("it barely answered: not flagged"))
+        #expect(panel.explain(m, emotion: "joy", calibration: nil).hasPrefix("no emotion 'joy'"))
     }
 
-    @Test func theGapBandIsFamilyWise() {
-        #expect(abs(Disagreement.gapThreshold(emotions: 1) - 1.96 * Float(2).squareRoot()) < 0.01)
-        #expect(abs(Disagreement.gapThreshold(emotions: 16) - 2.955 * Float(2).squareRoot()) < 0.01)
-        #expect(Disagreement.flag(readingZ: .nan, selfReportZ: 0, confident: true, emotions: 16) == nil)
-        #expect(Disagreement.flag(readingZ: 5, selfReportZ: nil, confident: true, emotions: 16) == nil)
-        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: false, emotions: 16) == nil)
-        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: true, emotions: 16) == .activationsAboveReport)
+    @Test func flagsNeedBothNumbersAConfidentAnswerAndACalibratedBand() {
+        #expect(Disagreement.flag(readingZ: .nan, selfReportZ: 0, confident: true, threshold: 4) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: nil, confident: true, threshold: 4) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: false, threshold: 4) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: true, threshold: .infinity) == nil)
+        #expect(Disagreement.flag(readingZ: 5, selfReportZ: 0, confident: true, threshold: 4) == .activationsAboveReport)
+        #expect(Disagreement.flag(readingZ: -1, selfReportZ: 3.5, confident: true, threshold: 4) == .reportAboveActivations)
     }
 }

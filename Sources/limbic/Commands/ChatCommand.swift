@@ -11,12 +11,13 @@ enum ChatCommand: Command {
     static let abstract = "Chat with the model in the terminal, with the emotion monitor on."
     static let usage = "[--model M] [--system FILE] [--script FILE] [--log FILE] [monitor and sampling options]"
     static let discussion = """
-    Type a message and press Enter. After each reply a panel shows the probe readings (z against neutral text) and \
+    Type a message and press Enter. After each reply a panel shows the probe readings (z against neutral chat) and \
     the model's self-report (read from logits on a fork of the conversation), marking where they disagree; every \
     turn goes to a JSONL session log. A line of three double quotes (\"\"\") starts and ends a multi-line \
     message. Ctrl-C stops a reply and keeps the session; Ctrl-D exits. A message that cannot be sent (the context \
     is full) is logged with its error and the chat goes on. The first start on a model builds its probe set and \
-    self-report baseline (about a minute for SmolLM2); later starts use the cache.
+    its calibration against neutral chats under this system prompt (a few minutes for SmolLM2; 'limbic calibrate' \
+    does it ahead); later starts use the cache.
 
     --script FILE runs the user's side of a conversation without a terminal: every non-blank line of FILE is one \
     user turn, sent as written (spaces around it trimmed; at most 1 MiB). Chat commands do not apply there: a line \
@@ -28,7 +29,7 @@ enum ChatCommand: Command {
     the session with exit code 1.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
-        .option("system", "FILE", "A file whose text is the system prompt."),
+        CalibrationSetup.systemSpec,
         .option("script", "FILE", "Send each non-blank line of FILE as one user turn, verbatim (/ lines included), and exit."),
         PolicyOptions.spec,
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
@@ -65,14 +66,7 @@ enum ChatCommand: Command {
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        var system: String? = nil
-        if let path = args.string("system") {
-            do {
-                system = try RegularFile.readText(path).trimmingCharacters(in: .whitespacesAndNewlines)
-            } catch let e as FileIOError {
-                throw UsageError("--system: \(e)")
-            }
-        }
+        let system = try CalibrationSetup.systemPrompt(args)
         let maxTokens = try SamplingOptions.maxTokens(args)
         var script: [String]? = nil
         if let path = args.string("script") {
@@ -202,7 +196,7 @@ enum ChatCommand: Command {
             guard words.count == 2 else { Terminal.note("usage: /why EMOTION (one of: \(m.emotions.joined(separator: ", ")))"); break }
             guard let t = last?.monitoring else { Terminal.note("no turn yet"); break }
             var wrapper = WordWrapper(width: Terminal.columns)
-            let text = panel.explain(t, emotion: words[1], baselineSamples: m.calibration?.samples) + "\n"
+            let text = panel.explain(t, emotion: words[1], calibration: m.calibration) + "\n"
             Terminal.out(Terminal.stdoutIsTTY ? wrapper.feed(text) + wrapper.finish() : text)
         case "/selfreport":
             guard needMonitor() != nil else { break }

@@ -16,7 +16,7 @@ enum FuzzCommand: Command {
     one line per format: cases, how many were refused with an error, accepted, and the slowest case. Replay one case \
     with --format F --case I and the same --seed.
     """
-    static let formats = ["model", "control-vector", "probe-set", "baseline", "session-log", "policy", "options"]
+    static let formats = ["model", "control-vector", "probe-set", "calibration", "session-log", "policy", "options"]
     static let options: [OptionSpec] = [
         .option("cases", "N", "Inputs per format.", default: "1000"),
         .option("format", "NAME", "Only this format: \(formats.joined(separator: ", ")).", repeatable: true),
@@ -55,7 +55,7 @@ enum FuzzCommand: Command {
             case "model": targets.append(FuzzTargets.model(seeds: FuzzSeeds.models()))
             case "control-vector": targets.append(FuzzTargets.controlVector(seeds: FuzzSeeds.controlVectors()))
             case "probe-set": targets.append(FuzzTargets.probeSet(seeds: try FuzzSeeds.probeSets(scratch: scratch), scratch: scratch + "/probe.gguf"))
-            case "baseline": targets.append(FuzzTargets.selfReportBaseline(seeds: try FuzzSeeds.selfReportBaselines()))
+            case "calibration": targets.append(FuzzTargets.calibration(seeds: try FuzzSeeds.calibrations()))
             case "policy": targets.append(FuzzTargets.policy(seeds: FuzzSeeds.policies()))
             case "session-log": targets.append(FuzzTargets.sessionLog(seeds: try FuzzSeeds.sessionLogs()))
             default:
