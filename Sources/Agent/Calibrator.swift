@@ -34,6 +34,8 @@ public struct Calibrator {
     /// Replies are short: the null of a reply mean is modelled by its length, so long replies add little.
     public var maxTokens = 64
     public var threads: Int?
+    /// Self-report answers below this probability on the answer tokens count as missing (`Monitor.massFloor`).
+    public var massFloor = AnswerDistribution.massFloor
 
     public init(model: any InferenceBackend, probes: ProbeSet, template: SelfReportTemplate, system: String?) {
         self.model = model
@@ -60,6 +62,7 @@ public struct Calibrator {
         let session = try ChatSession(model: model, context: context, system: system, sampling: Self.sampling, maxTokens: maxTokens)
         let monitor = Monitor(model: model, probes: probes, chat: session.template, template: template, capacity: capacity)
         monitor.calibration = calibration
+        monitor.massFloor = massFloor
         monitor.attach(to: context)
         let total = chats.reduce(0) { $0 + $1.turns.count }
         var out: [Turn] = []
