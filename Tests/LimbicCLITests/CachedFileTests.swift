@@ -1,4 +1,5 @@
 import Affect
+import Tokenizers
 import Foundation
 import Testing
 @testable import LimbicCLI
@@ -122,5 +123,25 @@ import Testing
         try "{\"reply\":[0.4,".write(toFile: path, atomically: true, encoding: .utf8)
         let e = #expect(throws: CachedFile.Damage.self) { try CalibrationSetup.read(path, key: "k1", emotions: emotions, style: "rating") }
         #expect(e?.reason == "it is not valid JSON")
+    }
+}
+
+/// A calibration is measured for one system prompt, question and set of chats: any change is a new key.
+struct CalibrationKeyTests {
+    @Test func theKeyCoversTheSystemPromptTheQuestionAndTheChats() throws {
+        let probes = ProbeSet(emotions: ["a", "b"], layers: [LayerProbe(vectors: [[1, 0], [0, 1]], center: [0, 0], calibrationMean: [0, 0],
+                                                                     calibrationStd: [1, 1])],
+                              readingLayer: 0, method: .recipe, skipTokens: 3, modelSHA256: "m", datasetHash: "d",
+                              validationAccuracy: [0], accuracyUnnamed: 0, accuracyNamed: 0, confusion: [])
+        let rating = SelfReportTemplate(style: "rating", question: "How {emotion}?", answer: "{Emotion}:", choices: ["0", "1"])
+        var other = rating
+        other.question = "Rate {emotion}."
+        let template = ChatTemplate.chatml(.init())
+        func key(_ system: String?, _ q: SelfReportTemplate = rating, _ chats: String = "c") -> String {
+            CalibrationSetup.key(probes: probes, template: template, system: system, selfReport: q, chatsHash: chats, maxTokens: 64)
+        }
+        let keys = [key(nil), key(""), key("Be brief."), key("Be brief.", other), key("Be brief.", rating, "c2")]
+        #expect(Set(keys).count == keys.count)
+        #expect(key("Be brief.") == key("Be brief."))
     }
 }
