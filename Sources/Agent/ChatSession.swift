@@ -57,6 +57,24 @@ public final class ChatSession {
         (system.map { [ChatMessage(role: "system", content: $0)] } ?? []) + messages
     }
 
+    /// Replaces the text of the last assistant message with `text` (a person edited it), returning the old text;
+    /// nil when there is no reply yet. The context catches up on the next turn: it is re-evaluated from the first
+    /// token that differs, and readings there are taken again.
+    @discardableResult public func replaceLastReply(with text: String) -> String? {
+        guard let i = messages.lastIndex(where: { $0.role == "assistant" }) else { return nil }
+        let old = messages[i].content
+        messages[i] = ChatMessage(role: "assistant", content: text)
+        return old
+    }
+
+    /// Puts back a conversation read from a session log (`limbic chat --resume`): its messages (system notes
+    /// included) and how many turns it had, so turn numbers go on. Nothing is evaluated until the next turn.
+    public func restore(messages: [ChatMessage], turns: Int) {
+        self.messages = messages
+        turnCount = turns
+        context.rollback(to: 0)
+    }
+
     /// Adds a note to the conversation as a system message (a policy's `tell`): the model reads it before the
     /// next user turn, and the transcript shows it as the monitor's.
     public func addNote(_ text: String) {

@@ -21,6 +21,8 @@ public struct TurnOutcome: Sendable {
     public var actions: [FiredAction] = []
     /// Policy steering that was in force while the reply was written (the actions that started it).
     public var steeredBy: [FiredAction] = []
+    /// All steering in force while the reply was written, in words (`TurnPipeline.steeringInForce`).
+    public var steering: [String] = []
     public var stop: Stop?
 }
 
@@ -58,6 +60,7 @@ public final class TurnPipeline {
     public func run(_ user: String, isCancelled: @escaping () -> Bool = { false },
                     onText: (String) -> Void = { _ in }) throws -> TurnOutcome {
         session.context.hooks.steering = baseSteering + policySteering.flatMap(\.steering)
+        let steeringNow = steeringInForce
         let turn: ChatTurn
         do {
             turn = try session.reply(to: user, isCancelled: isCancelled, onText: onText)
@@ -68,7 +71,7 @@ public final class TurnPipeline {
                                             error: "\(error)")))
             throw error
         }
-        var outcome = TurnOutcome(turn: turn, steeredBy: policySteering.map(\.by))
+        var outcome = TurnOutcome(turn: turn, steeredBy: policySteering.map(\.by), steering: steeringNow)
         for i in policySteering.indices { policySteering[i].turnsLeft -= 1 }
         policySteering.removeAll { $0.turnsLeft <= 0 }
 
@@ -78,14 +81,18 @@ public final class TurnPipeline {
                                        positions: turn.replyPositions,
                                        prefillMs: (turn.result.prefillSeconds * 1000).rounded(toPlaces: 1),
                                        decodeMs: (turn.result.decodeSeconds * 1000).rounded(toPlaces: 1),
-                                       stop: turn.result.stopReason.rawValue)))
+                                       stop: turn.result.stopReason.rawValue, steering: steeringNow.isEmpty ? nil : steeringNow)))
         if let monitor {
             outcome.monitoring = try observe(turn, monitor)
             if selfReportEvery.map({ turn.index % $0 == 0 }) ?? false {
                 do {
                     if let m = try monitor.selfReport(messages: session.renderedMessages, context: session.context) {
                         outcome.monitoring = m
-                        if let r = m.selfReport { try log?.write(.selfReport(LogEvents.selfReportEvent(r, m))) }
+                        if let r = m.selfReport {
+                            var event = LogEvents.selfReportEvent(r, m)
+                            event.steering = steeringNow.isEmpty ? nil : steeringNow
+                            try log?.write(.selfReport(event))
+                        }
                     }
                 } catch {
                     try log?.write(.selfReportFailed(SelfReportFailure(turn: turn.index, style: monitor.template.style, error: "\(error)")))
@@ -113,6 +120,34 @@ public final class TurnPipeline {
         }
         try log?.write(.readings(reply))
         return m
+    }
+
+    /// The steering in force on the next turn, in words: each `--steer` vector and each policy `steer` still
+    /// running, with who asked for it and how many turns it has left.
+    public var steeringInForce: [String] {
+        baseSteering.map { "\($0.site) \(String(format: "%+g", $0.strength)) (--steer)" }
+            + policySteering.map { "\($0.by.action.detail) (\($0.by.guardName), \($0.turnsLeft) turn\($0.turnsLeft == 1 ? "" : "s") left)" }
+    }
+
+    /// Steers toward (strength > 0) or away from `emotion` for the next `turns` turns at the reading layer, asked
+    /// by a person (the pause menu) rather than a guard: logged as an `action` event of guard `by`.
+    public func steer(_ emotion: String, strength: Float, turns: Int, by: String) throws {
+        let fired = FiredAction(guardName: by, action: .steer(emotion: emotion, strength: strength, layers: nil, turns: turns))
+        let vectors = try steering(emotion, strength, nil)
+        try log?.write(.action(ActionEvent(turn: max(session.turnCount - 1, 0), guardName: by, action: fired.action.name,
+                                           detail: fired.action.detail)))
+        policySteering.append((fired, vectors, turns))
+    }
+
+    /// Logs how a paused session went on (`resume` event).
+    public func resumed(choice: String, detail: String? = nil) throws {
+        try log?.write(.resume(ResumeEvent(turn: session.turnCount, choice: choice, detail: detail)))
+    }
+
+    /// Replaces the last reply in the conversation with `text` (the pause menu's "edit"); the log keeps both.
+    public func editLastReply(_ text: String) throws {
+        guard let original = session.replaceLastReply(with: text) else { throw AgentError.nothingToEdit }
+        try log?.write(.resume(ResumeEvent(turn: session.turnCount, choice: "edit", originalReply: original, editedReply: text)))
     }
 
     /// Carries out one action: logged first, then done.
@@ -192,12 +227,14 @@ public enum AgentError: Error, CustomStringConvertible {
     case needsMonitor(String)
     case unknownEmotion(String, known: [String])
     case layerOutOfRange(Int, layers: Int)
+    case nothingToEdit
 
     public var description: String {
         switch self {
         case .needsMonitor(let what): return "\(what) needs the emotion monitor, which is off (--no-monitor)"
         case let .unknownEmotion(e, known): return "no emotion '\(e)' in the probe set (it has \(known.joined(separator: ", ")))"
         case let .layerOutOfRange(l, layers): return "layer \(l) is outside the model's 0-\(layers - 1)"
+        case .nothingToEdit: return "there is no reply to edit yet"
         }
     }
 }

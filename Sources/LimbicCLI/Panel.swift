@@ -41,7 +41,9 @@ public struct Panel {
         return s + "\n" + dim(line)
     }
 
-    public func render(_ m: TurnMonitoring, all: Bool = false) -> String {
+    /// The panel of one turn; `steering` (the steering in force while the reply was written, in words) adds an
+    /// indicator line, since readings at and after a steered layer carry the added vector itself.
+    public func render(_ m: TurnMonitoring, all: Bool = false, steering: [String] = []) -> String {
         let names = all ? m.reply.emotions : emotions.filter { m.reply.emotions.contains($0) }
         var lines: [String] = [header(m)]
         for name in names {
@@ -64,6 +66,10 @@ public struct Panel {
         }
         if let r = m.selfReport, names.contains(where: { n in r.emotions.firstIndex(of: n).map { !r.isConfident($0) } ?? false }) {
             lines.append(dim("~ barely answered (little probability on the digits, or spread over them): never flagged"))
+        }
+        if !steering.isEmpty {
+            let line = "⇢ steered: " + steering.joined(separator: "; ") + " — readings at and after a steered layer carry the vector itself"
+            lines.append(color ? "\u{1B}[35m" + line + "\u{1B}[0m" : line)
         }
         return lines.joined(separator: "\n")
     }

@@ -44,11 +44,34 @@ public struct PauseEvent: Codable, Sendable, Equatable {
     }
 }
 
-/// The `resume` event: a paused session went on at `turn`.
+/// The `resume` event: a paused session went on before `turn`, and how.
+///
+/// ```json
+/// {"event":"resume","time":…,"turn":5,"choice":"edit","original_reply":"…","edited_reply":"…"}
+/// ```
+///
+/// `choice`: `continue`, `steer` (`detail` says what), `edit` (the last reply replaced: both texts are kept),
+/// `abort`, or `log` (`limbic chat --resume` rebuilt the conversation from this log; `detail` names it).
 public struct ResumeEvent: Codable, Sendable, Equatable {
     public var turn: Int
+    public var choice: String?
+    public var detail: String?
+    public var originalReply: String?
+    public var editedReply: String?
 
-    public init(turn: Int) { self.turn = turn }
+    public init(turn: Int, choice: String? = nil, detail: String? = nil, originalReply: String? = nil, editedReply: String? = nil) {
+        self.turn = turn
+        self.choice = choice
+        self.detail = detail
+        self.originalReply = originalReply
+        self.editedReply = editedReply
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case turn, choice, detail
+        case originalReply = "original_reply"
+        case editedReply = "edited_reply"
+    }
 }
 
 /// The `end` event: why the session ended and how many turns it had.

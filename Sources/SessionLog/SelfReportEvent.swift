@@ -103,9 +103,11 @@ public struct SelfReportEvent: Codable, Sendable, Equatable {
     /// nil when there was no baseline to compute gaps.
     public var hidden: [String]?
     public var overclaimed: [String]?
+    /// The steering in force on the fork the question was asked on (it inherits the conversation's); nil when none.
+    public var steering: [String]?
 
     public init(turn: Int, style: String, ms: Double?, emotions: [String: Emotion], choice: Choice? = nil,
-                hidden: [String]? = nil, overclaimed: [String]? = nil) {
+                hidden: [String]? = nil, overclaimed: [String]? = nil, steering: [String]? = nil) {
         self.turn = turn
         self.style = style
         self.ms = ms
@@ -113,9 +115,10 @@ public struct SelfReportEvent: Codable, Sendable, Equatable {
         self.choice = choice
         self.hidden = hidden
         self.overclaimed = overclaimed
+        self.steering = steering
     }
 
-    enum CodingKeys: String, CodingKey { case turn, style, ms, emotions, choice, hidden, overclaimed }
+    enum CodingKeys: String, CodingKey { case turn, style, ms, emotions, choice, hidden, overclaimed, steering }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -126,6 +129,7 @@ public struct SelfReportEvent: Codable, Sendable, Equatable {
         choice = try c.decodeIfPresent(Choice.self, forKey: .choice)
         hidden = try c.decodeIfPresent([String].self, forKey: .hidden)
         overclaimed = try c.decodeIfPresent([String].self, forKey: .overclaimed)
+        steering = try c.decodeIfPresent([String].self, forKey: .steering)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -137,6 +141,7 @@ public struct SelfReportEvent: Codable, Sendable, Equatable {
         try c.encodeIfPresent(choice, forKey: .choice)
         try c.encodeIfPresent(hidden, forKey: .hidden)
         try c.encodeIfPresent(overclaimed, forKey: .overclaimed)
+        try c.encodeIfPresent(steering, forKey: .steering)
     }
 }
 

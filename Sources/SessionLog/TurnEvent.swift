@@ -34,9 +34,13 @@ public struct TurnEvent: Codable, Sendable, Equatable {
     public var stop: String?
     /// User only: why the message could not be sent; nil for a turn that went through.
     public var error: String?
+    /// Reply only: the steering in force while it was written (`--steer` and policy `steer` actions, each as
+    /// "what (by whom)"); nil when none. Readings at and after a steered layer carry the added vector itself.
+    public var steering: [String]?
 
     public init(turn: Int, role: String, text: String, tokens: Int, positions: Range<Int>,
-                prefillMs: Double? = nil, decodeMs: Double? = nil, stop: String? = nil, error: String? = nil) {
+                prefillMs: Double? = nil, decodeMs: Double? = nil, stop: String? = nil, error: String? = nil,
+                steering: [String]? = nil) {
         self.turn = turn
         self.role = role
         self.text = text
@@ -46,10 +50,11 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         self.decodeMs = decodeMs
         self.stop = stop
         self.error = error
+        self.steering = steering
     }
 
     enum CodingKeys: String, CodingKey {
-        case turn, role, text, tokens, positions, stop, error
+        case turn, role, text, tokens, positions, stop, error, steering
         case prefillMs = "prefill_ms"
         case decodeMs = "decode_ms"
     }
@@ -70,6 +75,7 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         decodeMs = try c.decodeIfPresent(Double.self, forKey: .decodeMs)
         stop = try c.decodeIfPresent(String.self, forKey: .stop)
         error = try c.decodeIfPresent(String.self, forKey: .error)
+        steering = try c.decodeIfPresent([String].self, forKey: .steering)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -83,5 +89,6 @@ public struct TurnEvent: Codable, Sendable, Equatable {
         try c.encodeNumberIfPresent(decodeMs, forKey: .decodeMs)
         try c.encodeIfPresent(stop, forKey: .stop)
         try c.encodeIfPresent(error, forKey: .error)
+        try c.encodeIfPresent(steering, forKey: .steering)
     }
 }

@@ -56,6 +56,18 @@ struct PolicyChatTests {
         #expect(events.contains { $0["event"] as? String == "pause" && $0["reason"] as? String == "two turns done" })
         #expect(events.filter { $0["event"] as? String == "turn" && $0["role"] as? String == "user" }.count == 2, "the third line was never sent")
         #expect(events.last?["event"] as? String == "end")
+
+        // --resume goes on from the paused log: the conversation is rebuilt, the two lines it sent are skipped.
+        let log2 = dir + "/resumed.jsonl"
+        let r = try Limbic.run(["chat", "--resume", log, "--script", dir + "/script.txt", "--log", log2,
+                                "--temp", "0", "--max-tokens", "16", "--selfreport-every", "off", "--threads", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("2 script lines already sent are skipped"), "\(r.stderr)")
+        let resumed = try String(contentsOfFile: log2, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(resumed.contains { $0["event"] as? String == "resume" && $0["choice"] as? String == "log" && $0["detail"] as? String == log })
+        let users = resumed.filter { $0["event"] as? String == "turn" && $0["role"] as? String == "user" }
+        #expect(users.map { $0["text"] as? String } == ["And the mountains?"] && users.first?["turn"] as? Int == 2)
     }
 
     @Test func aPolicyWithAnErrorNeverRuns() throws {

@@ -57,7 +57,8 @@ enum CalibrateCommand: Command {
         var policyFiles = args.all("policy")
         if args.flag("report") && policyFiles.isEmpty { policyFiles = shippedPolicies() }
         let policies = try policyFiles.map { try PolicyOptions.load($0, emotions: probes.emotions) }
-        for p in policies { for d in p.diagnostics { Terminal.note(d.render()) } }
+        // Only errors: a warning such as "can only fire on turns with a self-report" is what the report measures.
+        for p in policies { for d in p.diagnostics where d.severity == .error { Terminal.note(d.render()) } }
         if policies.contains(where: { $0.engine == nil }) {
             throw UsageError("a policy file has errors (above): a policy with an error is never measured; 'limbic policy check FILE' checks one")
         }

@@ -4,6 +4,7 @@ import Engine
 import FileIO
 import Foundation
 import LimbicCLI
+import SessionLog
 import Tokenizers
 
 enum ChatCommand: Command {
@@ -31,6 +32,7 @@ enum ChatCommand: Command {
     static let options: [OptionSpec] = ModelOptions.specs + [
         CalibrationSetup.systemSpec,
         .option("script", "FILE", "Send each non-blank line of FILE as one user turn, verbatim (/ lines included), and exit."),
+        .option("resume", "LOG", "Go on from a session log (e.g. one a policy paused): its system prompt and conversation are rebuilt, a new log is written."),
         PolicyOptions.spec,
     ] + MonitorSetup.specs + ProbeOptions.specs + SamplingOptions.specs
     static let examples = [
@@ -38,6 +40,7 @@ enum ChatCommand: Command {
         "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system/speak-up.txt --temp 0.7",
         "limbic chat --script prompts/conversations/26-tests-keep-failing.txt --log run.jsonl --temp 0",
         "limbic chat --policy policies/distress-guard.policy --policy policies/feedback.policy",
+        "limbic chat --resume ~/.cache/limbic/sessions/20261201-101500-1234.jsonl --script prompts/conversations/27-impossible-deadline.txt",
     ]
 
     static let help = """
@@ -60,6 +63,9 @@ enum ChatCommand: Command {
         try SamplingOptions.validate(args)
         _ = try MonitorSetup.selfReportEvery(args)
         _ = try ProbeOptions.method(args)
+        if args.string("resume") != nil && args.string("system") != nil {
+            throw UsageError("--resume uses the log's system prompt: drop --system")
+        }
         if !args.all("policy").isEmpty && args.flag("no-monitor") {
             throw UsageError("--policy needs the monitor (its guards read the readings): drop --no-monitor")
         }
@@ -72,16 +78,33 @@ enum ChatCommand: Command {
         if let path = args.string("script") {
             do { script = try ChatScript.load(path) } catch let e as FileIOError { throw UsageError("--script: \(e)") }
         }
+        var resumed: ResumedConversation? = nil
+        if let path = args.string("resume") {
+            do { resumed = try ResumedConversation(try SessionLogReader.read(path: path)) } catch let e as FileIOError { throw UsageError("--resume: \(e)") }
+        }
         let model = try ModelOptions.load(args)
         let sampling = try SamplingOptions.parameters(args, modelPath: model.path)
         let ctx = try ModelOptions.context(model, args)
-        let session = try ChatSession(model: model, context: ctx, system: system, sampling: sampling, maxTokens: maxTokens)
+        let session = try ChatSession(model: model, context: ctx, system: resumed?.system ?? system, sampling: sampling, maxTokens: maxTokens)
+        if let r = resumed {
+            let sha = try ModelOptions.sha256(of: model)
+            guard sha == r.modelSHA256 else { throw ResumeError.otherModel(path: r.path, logged: r.modelSHA256, loaded: sha) }
+            session.restore(messages: r.messages, turns: r.turns)
+            if let lines = script {
+                let sent = r.linesAlreadySent(of: lines)
+                script = Array(lines.dropFirst(sent))
+                Terminal.note(Terminal.dim("(resuming after turn \(r.turns): \(sent) script line\(sent == 1 ? "" : "s") already sent are skipped)"))
+            } else {
+                Terminal.note(Terminal.dim("(resuming after turn \(r.turns) of \(r.path))"))
+            }
+        }
         let interactive = script == nil && Terminal.stdinIsTTY
         var pipeline = TurnPipeline(session: session, monitor: nil, log: nil)
         var feelTemplate: SelfReportTemplate? = nil
         if !args.flag("no-monitor") {
             (pipeline, feelTemplate) = try MonitorSetup.make(args, model: model, session: session)
         }
+        if let r = resumed { try pipeline.resumed(choice: "log", detail: r.path) }
         var panel = Panel(emotions: Panel.defaultEmotions, color: Terminal.stdoutIsTTY, width: Terminal.columns)
         Interrupt.install()
         if interactive {
@@ -125,11 +148,11 @@ enum ChatCommand: Command {
                     Terminal.note(Terminal.dim("(the context is full: the oldest exchanges are dropped from the model's view to make room, as llama-cli does; the session log keeps everything)"))
                     toldAboutDropping = true
                 }
-                if !outcome.steeredBy.isEmpty {
-                    let by = outcome.steeredBy.map { "\($0.action.detail) (guard '\($0.guardName)')" }.joined(separator: "; ")
-                    Terminal.note(Terminal.dim("(steered this turn: \(by); readings at and after a steered layer carry the vector itself)"))
+                if let m = outcome.monitoring {
+                    Terminal.out(panel.render(m, steering: outcome.steering) + "\n")
+                } else if !outcome.steering.isEmpty {
+                    Terminal.note(Terminal.dim("(steered this turn: \(outcome.steering.joined(separator: "; ")))"))
                 }
-                if let m = outcome.monitoring { Terminal.out(panel.render(m) + "\n") }
                 if let e = outcome.selfReportError { Terminal.note("limbic chat: \(e)") }
                 for a in outcome.actions { Terminal.note("limbic chat: guard '\(a.guardName)': \(a.action.name) \(a.action.detail)") }
                 if interactive {
@@ -149,7 +172,32 @@ enum ChatCommand: Command {
                     Terminal.note("limbic chat: paused by a policy: \(reason)")
                     return ExitCode.paused
                 case .pause(let reason)?:
-                    Terminal.note("limbic chat: a policy asks you to check before going on: \(reason)")
+                    let by = outcome.actions.first { $0.action.name == "pause" }?.guardName ?? "a guard"
+                    Terminal.note("limbic chat: paused by '\(by)': \(reason)")
+                    let choice = PauseMenu.ask(readLine: { prompt in
+                        switch reader.line(prompt: prompt) { case .line(let l): return l; default: return nil }
+                    }, readReply: { readMessage(reader, interactive: true) }, note: { Terminal.note($0) })
+                    switch choice {
+                    case .goOn:
+                        try pipeline.resumed(choice: "continue")
+                    case .steerCalm(let turns):
+                        do {
+                            try pipeline.steer("calm", strength: PauseMenu.steerStrength, turns: turns, by: "you, at a pause")
+                            try pipeline.resumed(choice: "steer", detail: "calm +\(PauseMenu.steerStrength) for \(turns) turns")
+                            Terminal.note(Terminal.dim("(steering toward calm for the next \(turns) turns)"))
+                        } catch let e as AgentError {
+                            Terminal.note("limbic chat: cannot steer: \(e); going on without it")
+                            try pipeline.resumed(choice: "continue")
+                        }
+                    case .edit(let text):
+                        try pipeline.editLastReply(text)
+                        Terminal.note(Terminal.dim("(the last reply is replaced; the log keeps both)"))
+                    case .abort:
+                        try pipeline.resumed(choice: "abort")
+                        endReason = "abort"
+                        Terminal.note("limbic chat: aborted at a pause")
+                        return ExitCode.error
+                    }
                 case nil:
                     break
                 }

@@ -1,0 +1,51 @@
+/// What a person decides when a policy pauses an interactive chat (issue 12).
+public enum PauseChoice: Equatable, Sendable {
+    /// Go on as if nothing happened.
+    case goOn
+    /// Steer toward calm for this many turns, then go on.
+    case steerCalm(turns: Int)
+    /// Replace the last reply with this text (the conversation carries the edit; the log keeps both).
+    case edit(String)
+    /// End the session.
+    case abort
+}
+
+/// The menu shown at a pause: one line per question, a clear note for an answer it does not understand, and
+/// abort at end of input (a closed terminal must not leave the task running).
+public enum PauseMenu {
+    public static let prompt = "[c]ontinue · [s N] steer toward calm for N turns · [e]dit the last reply · [a]bort: "
+    /// Turns of steering when `s` comes without a number.
+    public static let defaultSteerTurns = 3
+    /// The strength of the menu's steering, a fraction of the mean residual norm (the emotions study moved
+    /// behaviour at 0.05-0.1).
+    public static let steerStrength: Float = 0.05
+
+    /// Asks until an answer is understood. `readLine(prompt)` reads one answer; `readReply()` reads the edited
+    /// reply (a line, or a `"""` block); `note` shows a message.
+    public static func ask(readLine: (String) -> String?, readReply: () -> String?, note: (String) -> Void) -> PauseChoice {
+        while true {
+            guard let raw = readLine(prompt) else { return .abort }
+            let words = raw.lowercased().split(separator: " ").map(String.init)
+            switch words.first ?? "" {
+            case "c", "continue":
+                return .goOn
+            case "s", "steer":
+                guard words.count <= 2 else { break }
+                if words.count == 1 { return .steerCalm(turns: defaultSteerTurns) }
+                if let n = Int(words[1]), (1...100).contains(n) { return .steerCalm(turns: n) }
+                note("steer takes a number of turns from 1 to 100, e.g. 's 3'")
+                continue
+            case "e", "edit":
+                note("type the reply that should replace the last one (\"\"\" on a line starts and ends several lines):")
+                guard let text = readReply() else { return .abort }
+                if text.trimmingCharacters(in: .whitespaces).isEmpty { note("an empty reply is not an edit"); continue }
+                return .edit(text)
+            case "a", "abort":
+                return .abort
+            default:
+                break
+            }
+            note("answer c, s N, e or a")
+        }
+    }
+}
