@@ -23,7 +23,7 @@ extension ReadingCorrelations {
         let logCount = perEmotion.map(\.logs).max() ?? 0
         if perEmotion.allSatisfy({ $0.rho == nil }) {
             let most = perEmotion.map(\.n).max() ?? 0
-            return "reading vs self-report: — (at most \(most) turn\(most == 1 ? "" : "s") with both a reading and a self-report of the same emotion; \(options.minimumPairs) needed"
+            return "reading vs self-report: too few turns (at most \(most) with both a reading and a self-report of the same emotion; \(options.minimumPairs) needed"
                 + (belowMassFloor > 0 ? "; \(belowMassFloor) self-report\(belowMassFloor == 1 ? "" : "s") under the \(Int((options.massFloor * 100).rounded()))% mass floor left out" : "") + ")\n"
         }
         var s = "reading vs self-report per emotion (Spearman over turns\(logCount > 0 ? ", from \(logCount) log\(logCount == 1 ? "" : "s")" : ""))\n"

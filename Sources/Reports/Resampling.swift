@@ -95,7 +95,8 @@ public enum Resampling {
         guard let observed = pooled(Array(x.indices)), observed.isFinite else { return nil }
         var groups: [Int: [Int]] = [:]
         for c in x.indices where x[c].count == y[c].count { groups[x[c].count, default: []].append(c) }
-        let swappable = groups.values.filter { $0.count >= 2 }
+        // In key order: a dictionary's order changes from run to run, and with it the draws.
+        let swappable = groups.keys.sorted().compactMap { groups[$0] }.filter { $0.count >= 2 }
         guard swappable.reduce(0, { $0 + $1.count }) >= max(2, minimumClusters) else { return nil }
         var rng = ReportRandom(seed: seed)
         var order = Array(x.indices)

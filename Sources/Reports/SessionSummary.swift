@@ -46,7 +46,10 @@ public struct SessionSummary: Sendable {
                 for (e, g) in t.gap { d.append(Disagreement(log: log.path, turn: t.turn, emotion: e, gap: g, user: t.user, reply: t.reply)) }
             }
         }
-        disagreements = Array(d.sorted { abs($0.gap) > abs($1.gap) }.prefix(top))
+        // Ties in size in a fixed order (a turn's gaps come from a dictionary, whose order changes from run to run).
+        disagreements = Array(d.sorted { a, b in
+            abs(a.gap) != abs(b.gap) ? abs(a.gap) > abs(b.gap) : (a.log, a.turn, a.emotion, a.gap) < (b.log, b.turn, b.emotion, b.gap)
+        }.prefix(top))
     }
 
     /// "1 turn", "3 turns".
@@ -94,7 +97,8 @@ public struct SessionSummary: Sendable {
         if !disagreements.isEmpty {
             s += "\nlargest disagreements (gap = reading z − self-report z; + shows more than it says):\n"
             for d in disagreements {
-                s += String(format: "  turn %d  %@ %+.1f  ", d.turn, d.emotion, d.gap) + "user: \"\(d.user.prefix(50))\"  reply: \"\(d.reply.prefix(50).replacingOccurrences(of: "\n", with: " "))\"\n"
+                let log = logs.count > 1 ? (d.log as NSString).lastPathComponent + " " : ""
+                s += "  " + log + String(format: "turn %d  %@ %+.1f  ", d.turn, d.emotion, d.gap) + "user: \"\(d.user.prefix(50))\"  reply: \"\(d.reply.prefix(50).replacingOccurrences(of: "\n", with: " "))\"\n"
             }
         }
         for log in logs where !log.feel.isEmpty {

@@ -118,6 +118,8 @@ struct ResamplingTests {
         #expect(p == 1.0 / 501)
         let q = try #require(Resampling.blockPermutationP(x: x, y: unlinked, permutations: 500, seed: 1, statistic: RankStatistics.spearman))
         #expect(q > 0.05)
+        // The same draws in every process (groups of equal length are shuffled in a fixed order, not a dictionary's).
+        #expect(q == 33.0 / 501, "\(q)")
         // Conversations swap only with others of as many turns: all lengths different leaves nothing to swap.
         let ragged: [[Double?]] = (1...8).map { n in (0..<n).map { Double($0) } }
         #expect(Resampling.blockPermutationP(x: ragged, y: ragged, permutations: 100, seed: 1, statistic: RankStatistics.spearman) == nil)
@@ -329,7 +331,7 @@ struct ReadingCorrelationsTests {
         let summary = SessionSummary([try Self.log(turns, emotions: ["calm"], path: "short.jsonl")])
         let r = try #require(summary.correlations.perEmotion.first)
         #expect(r.rho == nil && r.n == 7 && r.partial == nil && summary.correlations.diagonal == nil)
-        #expect(summary.text().contains("\nreading vs self-report: — (at most 7 turns with both a reading and a self-report of the same emotion; 8 needed)\n"))
+        #expect(summary.text().contains("\nreading vs self-report: too few turns (at most 7 with both a reading and a self-report of the same emotion; 8 needed)\n"))
         #expect(try summary.json().contains(#""spearman":{"calm":{"n":7,"rho":null}}"#))
     }
 

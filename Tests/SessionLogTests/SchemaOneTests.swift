@@ -105,7 +105,7 @@ turn 2 /feel: A little worried about the tests.
         let textNow = Self.textBefore
             .replacingOccurrences(of: "reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)", with: "reply reading z over turns (▁ −3 … █ +3)")
             .replacingOccurrences(of: #" +[+-]\d\.\d\d \(4\)"#, with: "", options: .regularExpression)
-            .replacingOccurrences(of: "\n\nlargest", with: "\n\nreading vs self-report: — (at most 4 turns with both a reading and a self-report of the same emotion; 8 needed)\n\nlargest")
+            .replacingOccurrences(of: "\n\nlargest", with: "\n\nreading vs self-report: too few turns (at most 4 with both a reading and a self-report of the same emotion; 8 needed)\n\nlargest")
         #expect(textNow != Self.textBefore)
         #expect(summary.text(width: 100) == textNow)
     }
