@@ -8,8 +8,13 @@ public struct LoggedTurn: Sendable {
     public var reply = ""
     /// Reply reading z per emotion (assistant `readings` event).
     public var readingZ: [String: Double] = [:]
+    /// The user message's reading z per emotion (user `readings` event): what the model read, not what it wrote.
+    public var userZ: [String: Double] = [:]
     /// Self-reported value (0-9 scale) and its z per emotion, when a self-report was taken.
     public var selfValue: [String: Double] = [:]
+    /// The probability the self-report's answer put on the answer tokens, per emotion (rating style: each
+    /// question's own; choice style: the one question's). Missing where the log has none or it was not finite.
+    public var selfMass: [String: Double] = [:]
     public var selfZ: [String: Double] = [:]
     public var gap: [String: Double] = [:]
 }
@@ -59,10 +64,13 @@ public struct SessionLogFile: Sendable {
                 }
             case .readings(let e) where e.role == "assistant":
                 touch(e.turn) { $0.readingZ = e.meanZ }
+            case .readings(let e) where e.role == "user":
+                touch(e.turn) { $0.userZ = e.meanZ }
             case .selfReport(let e):
                 touch(e.turn) { t in
                     for (name, v) in e.emotions {
                         if let x = v.value { t.selfValue[name] = x }
+                        if let m = v.mass ?? e.choice?.mass, m.isFinite { t.selfMass[name] = m }
                         if let x = v.z { t.selfZ[name] = x }
                         if let x = v.gap { t.gap[name] = x }
                     }

@@ -2,7 +2,8 @@ import Foundation
 import SessionLog
 
 /// What `limbic report` says about one or more session logs: per-emotion trajectories, the largest
-/// disagreements, and the reading-vs-self-report rank correlation per emotion (pooled over every turn given).
+/// disagreements, and the reading-vs-self-report rank correlation per emotion with its controls
+/// (`ReadingCorrelations`).
 public struct SessionSummary: Sendable {
     public struct Disagreement: Sendable {
         public var log: String
@@ -16,11 +17,16 @@ public struct SessionSummary: Sendable {
     public var logs: [SessionLogFile]
     /// The first log's emotions, each named once even where the log repeats a name.
     public var emotions: [String]
-    /// Per emotion: Spearman over turns with both a reading and a self-report, and how many such turns.
+    /// Per emotion: Spearman over every turn with both a reading and a self-report, however unsure the answer, and
+    /// how many such turns: the plain pooled figure, kept for readers of the old layout (its rho even under the
+    /// minimum of pairs here; the JSON writes null there). `correlations` has the figures to use.
     public var spearman: [String: (rho: Double?, n: Int)]
+    /// Reading vs self-report with the mass floor, intervals and controls, and every reading against every
+    /// self-report.
+    public var correlations: ReadingCorrelations
     public var disagreements: [Disagreement]
 
-    public init(_ logs: [SessionLogFile], top: Int = 5) {
+    public init(_ logs: [SessionLogFile], top: Int = 5, options: ReadingCorrelations.Options = .init()) {
         self.logs = logs
         var seen = Set<String>()
         emotions = (logs.first?.emotions ?? []).filter { seen.insert($0).inserted }
@@ -33,18 +39,18 @@ public struct SessionSummary: Sendable {
             s[e] = (Self.spearman(pairs.map(\.0), pairs.map(\.1)), pairs.count)
         }
         spearman = s
+        correlations = ReadingCorrelations(logs, emotions: emotions, options: options)
         var d: [Disagreement] = []
         for log in logs {
             for t in log.turns {
                 for (e, g) in t.gap { d.append(Disagreement(log: log.path, turn: t.turn, emotion: e, gap: g, user: t.user, reply: t.reply)) }
             }
         }
-        disagreements = Array(d.sorted { abs($0.gap) > abs($1.gap) }.prefix(top))
+        // Ties in size in a fixed order (a turn's gaps come from a dictionary, whose order changes from run to run).
+        disagreements = Array(d.sorted { a, b in
+            abs(a.gap) != abs(b.gap) ? abs(a.gap) > abs(b.gap) : (a.log, a.turn, a.emotion, a.gap) < (b.log, b.turn, b.emotion, b.gap)
+        }.prefix(top))
     }
-
-    /// Fewer turns than this give no correlation worth printing: the text says "too few turns" (JSON keeps rho
-    /// with its n, for pooling elsewhere).
-    public static let minimumTurns = 8
 
     /// "1 turn", "3 turns".
     static func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
@@ -52,27 +58,7 @@ public struct SessionSummary: Sendable {
     public var turnCount: Int { logs.reduce(0) { $0 + $1.turns.count } }
 
     /// Spearman's rank correlation with average ranks for ties; nil with fewer than 3 pairs or no spread.
-    public static func spearman(_ x: [Double], _ y: [Double]) -> Double? {
-        guard x.count == y.count, x.count >= 3 else { return nil }
-        func ranks(_ v: [Double]) -> [Double] {
-            let order = v.indices.sorted { v[$0] < v[$1] }
-            var r = [Double](repeating: 0, count: v.count)
-            var i = 0
-            while i < order.count {
-                var j = i
-                while j + 1 < order.count, v[order[j + 1]] == v[order[i]] { j += 1 }
-                for k in i...j { r[order[k]] = Double(i + j) / 2 + 1 }
-                i = j + 1
-            }
-            return r
-        }
-        let a = ranks(x), b = ranks(y)
-        let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for (p, q) in zip(a, b) { sab += (p - ma) * (q - mb); saa += (p - ma) * (p - ma); sbb += (q - mb) * (q - mb) }
-        guard saa > 0, sbb > 0 else { return nil }
-        return sab / (saa * sbb).squareRoot()
-    }
+    public static func spearman(_ x: [Double], _ y: [Double]) -> Double? { RankStatistics.spearman(x, y) }
 
     /// A sparkline of values from −3 to +3.
     public static func sparkline(_ values: [Double?]) -> String {
@@ -84,7 +70,8 @@ public struct SessionSummary: Sendable {
         })
     }
 
-    public func text(width: Int = 100) -> String {
+    /// The report as text; `matrix` adds every reading against every self-report.
+    public func text(width: Int = 100, matrix: Bool = false) -> String {
         var s = "\(logs.count == 1 ? logs[0].path : "\(logs.count) sessions"): \(logs.first?.model ?? "?"), \(Self.count(turnCount, "turn"))"
         let skipped = logs.reduce(0) { $0 + $1.skippedLines }
         if skipped > 0 { s += " (\(skipped) incomplete line\(skipped == 1 ? "" : "s") skipped)" }
@@ -100,18 +87,18 @@ public struct SessionSummary: Sendable {
                 s += "\n" + (logs.count == 1 ? "" : log.path + " ") + "turn \(f.turn) failed: \"\(f.text.prefix(50))\": \(f.error)"
             }
         }
-        s += "\n\nper emotion: reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)\n"
-        let maxTurns = max(0, width - 40)
+        let maxTurns = max(0, width - 12)
+        let shown = logs.flatMap(\.turns).suffix(maxTurns)
+        s += "\n\nper emotion: reply reading z over " + (shown.count < turnCount ? "the last \(Self.count(shown.count, "turn"))" : "turns") + " (▁ −3 … █ +3)\n"
         for e in emotions {
-            let line = logs.flatMap(\.turns).suffix(maxTurns).map { $0.readingZ[e] }
-            let (rho, n) = spearman[e] ?? (nil, 0)
-            s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(line).padding(toLength: min(maxTurns, max(line.count, 8)), withPad: " ", startingAt: 0)
-            s += "  " + (n < Self.minimumTurns ? "too few turns" : rho.map { String(format: "%+.2f", $0) } ?? "  — ") + " (\(n))\n"
+            s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(shown.map { $0.readingZ[e] }) + "\n"
         }
+        s += "\n" + correlations.text(matrix: matrix)
         if !disagreements.isEmpty {
             s += "\nlargest disagreements (gap = reading z − self-report z; + shows more than it says):\n"
             for d in disagreements {
-                s += String(format: "  turn %d  %@ %+.1f  ", d.turn, d.emotion, d.gap) + "user: \"\(d.user.prefix(50))\"  reply: \"\(d.reply.prefix(50).replacingOccurrences(of: "\n", with: " "))\"\n"
+                let log = logs.count > 1 ? (d.log as NSString).lastPathComponent + " " : ""
+                s += "  " + log + String(format: "turn %d  %@ %+.1f  ", d.turn, d.emotion, d.gap) + "user: \"\(d.user.prefix(50))\"  reply: \"\(d.reply.prefix(50).replacingOccurrences(of: "\n", with: " "))\"\n"
             }
         }
         for log in logs where !log.feel.isEmpty {
@@ -191,13 +178,16 @@ private struct JSONSummary: Encodable {
     var turns: Int
     var emotions: [String]
     var skippedLines: Int
+    /// Per emotion, the plain pooled Spearman (no mass floor; null under the minimum of pairs), kept for readers of
+    /// the old layout; `correlations` has the figures to use.
     var spearman: [String: Correlation]
+    var correlations: JSONCorrelations
     /// Reply reading z per emotion over every turn, `null` where a turn has none.
     var trajectories: [String: [Double?]]
     var disagreements: [Disagreement]
 
     enum CodingKeys: String, CodingKey {
-        case logs, sessions, model, turns, emotions, spearman, trajectories, disagreements
+        case logs, sessions, model, turns, emotions, spearman, correlations, trajectories, disagreements
         case skippedLines = "skipped_lines"
     }
 
@@ -215,9 +205,11 @@ private struct JSONSummary: Encodable {
         // Assigned one by one: emotion names come from a file and need not be unique.
         var spearman: [String: Correlation] = [:]
         for (e, v) in s.spearman {
-            spearman[e] = Correlation(rho: v.rho.flatMap { $0.isFinite ? ($0 * 10000).rounded() / 10000 : nil }, n: v.n)
+            let shown = v.n >= s.correlations.options.minimumPairs ? v.rho : nil
+            spearman[e] = Correlation(rho: shown.flatMap { $0.isFinite ? ($0 * 10000).rounded() / 10000 : nil }, n: v.n)
         }
         self.spearman = spearman
+        correlations = JSONCorrelations(s.correlations)
         var trajectories: [String: [Double?]] = [:]
         for e in s.emotions { trajectories[e] = turns.map { $0.readingZ[e] } }
         self.trajectories = trajectories

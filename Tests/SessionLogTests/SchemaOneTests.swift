@@ -89,13 +89,23 @@ turn 2 /feel: A little worried about the tests.
         #expect(summary.spearman["angry"]?.rho.map { abs($0 - 0.8) < 1e-12 } == true && summary.spearman["angry"]?.n == 4)
         #expect(summary.disagreements.map(\.gap) == [2.35, 2, -1.9, 1.85, 1.45])
         #expect(file.feel.map(\.text) == ["A little worried about the tests."] && file.endReason == "eof")
-        // The same JSON as before, plus how each log ended (a key added since, for cut-off logs and failed turns).
+        // The same JSON as before, plus how each log ended (a key added since, for cut-off logs and failed turns) and
+        // the correlations with their controls; rho is null now under 8 pairs.
         let sessions = #""sessions":[{"cut_off":false,"end":"eof","failed_turns":[],"log":"schema1.jsonl","turns":5}],"#
         let json = try summary.json()
         #expect(json.contains(sessions))
-        #expect(json.replacingOccurrences(of: sessions, with: "") == Self.jsonBefore)
-        // The text as before, but a correlation over fewer than 8 turns now reads "too few turns".
-        let textNow = Self.textBefore.replacingOccurrences(of: #"  [+-]\d\.\d\d \((\d)\)"#, with: "  too few turns ($1)", options: .regularExpression)
+        var now = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect((now["correlations"] as? [String: Any])?["emotions"] != nil)
+        now["sessions"] = nil
+        now["correlations"] = nil
+        let before = Self.jsonBefore.replacingOccurrences(of: #""rho":-?[\d.]+"#, with: #""rho":null"#, options: .regularExpression)
+        #expect(before != Self.jsonBefore)
+        #expect(NSDictionary(dictionary: now) == (try JSONSerialization.jsonObject(with: Data(before.utf8)) as? NSDictionary))
+        // The text as before, but the correlations are a table of their own, and 4 turns are too few for any.
+        let textNow = Self.textBefore
+            .replacingOccurrences(of: "reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)", with: "reply reading z over turns (▁ −3 … █ +3)")
+            .replacingOccurrences(of: #" +[+-]\d\.\d\d \(4\)"#, with: "", options: .regularExpression)
+            .replacingOccurrences(of: "\n\nlargest", with: "\n\nreading vs self-report: too few turns (at most 4 with both a reading and a self-report of the same emotion; 8 needed)\n\nlargest")
         #expect(textNow != Self.textBefore)
         #expect(summary.text(width: 100) == textNow)
     }
