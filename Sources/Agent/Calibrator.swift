@@ -104,6 +104,11 @@ public struct Calibrator {
         c.chats = fitting.count
         let second = try run(heldOut, calibration: c) { done, _ in progress(first.count + done, total) }
         c.heldOut = FalseAlarms(rates: FalseAlarms.measure(second.map(\.monitoring)))
+        if let dump = ProcessInfo.processInfo.environment["LIMBIC_DUMP_CALIBRATION"] {   // research aid: every turn's raw values
+            let encoder = JSONEncoder()
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            try encoder.encode(["fitting": first.map(\.raw), "held_out": second.map(\.raw)]).write(to: URL(fileURLWithPath: dump))
+        }
         return c
     }
 }

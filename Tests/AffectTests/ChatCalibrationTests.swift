@@ -10,32 +10,32 @@ struct ChatCalibrationTests {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
     }
 
-    /// Span means with a known structure: a per-turn offset of variance `a` plus the mean of n tokens of variance `b`.
-    func spans(_ count: Int, a: Float, b: Float, mean: Float, seed: UInt64) -> [(raw: [Float], tokens: Int)] {
+    /// Spans with a known structure: a per-turn offset of variance `a` plus tokens of variance `b` around it;
+    /// lengths from `lengths`.
+    func spans(_ count: Int, a: Float, b: Float, mean: Float, lengths: [Int], seed: UInt64) -> [(raw: [Float], tokens: Int, rows: [[Float]])] {
         var rng = SplitMix64(seed: seed)
         return (0..<count).map { i in
-            let n = [1, 4, 16, 64, 200][i % 5]
-            let x = mean + a.squareRoot() * gaussian(&rng) + (b / Float(n)).squareRoot() * gaussian(&rng)
-            return ([x], n)
+            let n = lengths[i % lengths.count]
+            let offset = mean + a.squareRoot() * gaussian(&rng)
+            let rows = (0..<n).map { _ in [offset + b.squareRoot() * gaussian(&rng)] }
+            return ([rows.reduce(0) { $0 + $1[0] } / Float(n)], n, rows)
         }
     }
 
     @Test func aSpanNullSeparatesTurnSpreadFromTokenNoise() {
-        let null = SpanNull(samples: spans(4000, a: 0.25, b: 4, mean: 1.5, seed: 1), width: 1, tokenStd: [2])
-        #expect(abs(null.mean[0] - 1.5) < 0.05)
-        #expect(abs(null.between[0] - 0.25) < 0.08 && abs(null.within[0] - 4) < 0.5)
-        // On fresh samples of every length, z has unit spread: a short reply is not "unusual" for being short.
-        for n in [1, 16, 200] {
-            let fresh = spans(5000, a: 0.25, b: 4, mean: 1.5, seed: 2 + UInt64(n)).map { ($0.raw, n) }
-            var rng = SplitMix64(seed: 9)
-            let z = fresh.map { _ -> Float in
-                let x = 1.5 + 0.5 * gaussian(&rng) + (4 / Float(n)).squareRoot() * gaussian(&rng)
-                return null.z([x], tokens: n)[0]
+        // Mixed lengths, and every reply at one length (a reply cap): b comes from the tokens, so both work.
+        for lengths in [[1, 4, 16, 64, 200], [64]] {
+            let null = SpanNull(samples: spans(2000, a: 0.25, b: 4, mean: 1.5, lengths: lengths, seed: 1), width: 1)
+            #expect(abs(null.mean[0] - 1.5) < 0.05)
+            #expect(abs(null.between[0] - 0.25) < 0.06 && abs(null.within[0] - 4) < 0.2, "\(lengths): \(null)")
+            // On fresh spans of every length, z has unit spread: a short reply is not "unusual" for being short.
+            for n in [2, 16, 200] {
+                let z = spans(3000, a: 0.25, b: 4, mean: 1.5, lengths: [n], seed: 2 + UInt64(n)).map { null.z($0.raw, tokens: n)[0] }
+                let sd = (z.reduce(0) { $0 + $1 * $1 } / Float(z.count)).squareRoot()
+                #expect(abs(sd - 1) < 0.08, "\(lengths), n = \(n): sd \(sd), \(null)")
             }
-            let sd = (z.reduce(0) { $0 + $1 * $1 } / Float(z.count)).squareRoot()
-            #expect(abs(sd - 1) < 0.08, "n = \(n): sd \(sd)")
+            #expect(null.z([3], tokens: 0)[0].isNaN, "an empty span is missing, not a number")
         }
-        #expect(null.z([3], tokens: 0)[0].isNaN, "an empty span is missing, not a number")
     }
 
     @Test func familyWiseThresholdsMatchTheMaxOfSixteen() {
