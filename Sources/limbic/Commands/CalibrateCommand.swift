@@ -82,7 +82,10 @@ enum CalibrateCommand: Command {
                 let engines = policies.compactMap(\.engine)
                 let turns = try calibrator.run(chats, calibration: c, policies: engines) { n, _ in bar.update(Int64(done + n)) }
                 done += turns.count
-                report.rows.append(Report.Row(set: label, chats: chats.count, rates: rates(turns, policies: policies)))
+                var row = Report.Row(set: label, chats: chats.count, rates: rates(turns, policies: policies))
+                // Where each guard fired first: an example to look at (conversation file, turn 1-based).
+                for t in turns { for g in t.fired where row.firstFired[g] == nil { row.firstFired[g] = "\(chats[t.chat].name) turn \(t.raw.turn + 1)" } }
+                report.rows.append(row)
             }
             bar.finish()
         }
@@ -127,6 +130,8 @@ enum CalibrateCommand: Command {
             var set: String
             var chats: Int
             var rates: [FalseAlarms.Rate]
+            /// Guard name → where it fired first.
+            var firstFired: [String: String] = [:]
         }
         var calibration: ChatCalibration
         var system: String?
@@ -151,6 +156,7 @@ enum CalibrateCommand: Command {
             }
             for row in rows {
                 s += "\n\(row.set) (\(row.chats) chats):\n" + table(row.rates)
+                for (g, at) in row.firstFired.sorted(by: { $0.key < $1.key }) { s += "  first '\(g)': \(at)\n" }
             }
             if !rows.isEmpty {
                 s += "\nOn neutral chats a firing is a false alarm (budget: 5% of turns); on the other conversations it is the rate the flag or guard fires.\n"
@@ -179,7 +185,7 @@ enum CalibrateCommand: Command {
                                     "reading_threshold": finite(c.readingThreshold), "gap_threshold": finite(c.gapThreshold),
                                     "system": system ?? NSNull()]
             o["held_out"] = c.heldOut?.rates.map(rate) ?? NSNull()
-            o["sets"] = rows.map { ["set": $0.set, "chats": $0.chats, "rates": $0.rates.map(rate)] as [String: Any] }
+            o["sets"] = rows.map { ["set": $0.set, "chats": $0.chats, "rates": $0.rates.map(rate), "first_fired": $0.firstFired] as [String: Any] }
             let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
             return String(decoding: data, as: UTF8.self)
         }
