@@ -81,8 +81,8 @@ public final class InferenceContext: @unchecked Sendable {
     /// and infinity: the residual stream on the first call, the logits on the first call that produces any. A damaged
     /// model shows at once (an Inf block scale made every logit NaN, and generation printed nothing with exit 0), and
     /// checking once costs nothing next to the call.
-    private var checkedActivations = false
-    private var checkedLogits = false
+    private(set) var checkedActivations = false
+    private(set) var checkedLogits = false
 
     public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
         self.weights = weights
