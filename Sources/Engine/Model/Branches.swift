@@ -113,9 +113,10 @@ extension InferenceContext {
                 owner.append(b)
             }
         }
+        let size = evenStep(tokens.count)
         var s = 0
         while s < tokens.count {
-            let e = min(tokens.count, s + ws.batch)
+            let e = min(tokens.count, s + size)
             let step = BranchStep(prefix: prefix, positions: Array(positions[s..<e]), branchStarts: Array(starts[s..<e]),
                                   endsBranch: Array(ends[s..<e]))
             runBlocks(tokens[s..<e], ForwardPass(self, tokens: e - s, start: prefix + s, branches: step))
