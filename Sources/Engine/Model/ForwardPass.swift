@@ -7,7 +7,7 @@ import CKernels
 /// | helper | reads | writes |
 /// | --- | --- | --- |
 /// | `rmsNorm(w)` | x | xb |
-/// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's positions |
+/// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's rows |
 /// | `swiGLU(w)` | xb | hb, hb2, tmp |
 /// | `residualAdd(site)` | tmp | x (after the hooks at `site` saw tmp) |
 ///

@@ -1,6 +1,9 @@
 import Affect
 import Engine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimbicCLI
 import Tokenizers
 
@@ -17,8 +20,9 @@ enum BenchCommand: Command {
     --selfreport instead times one rating self-report (prompts/selfreport/rating.txt, every emotion of the dataset) \
     after a fixed two-turn conversation already in the context, as the chat asks it after a turn: batched (every \
     emotion's answer in one batch over the shared question) beside one fork per emotion, alternating, median of \
-    --runs each; then the batched one in parts (the question's prefill, the answers' forward pass, the LM head rows \
-    the probability mass needs) and the largest difference between the two paths' probabilities.
+    --runs each, with the CPU time used (on a busy machine, --threads 1 and the CPU column say more than the wall \
+    clock); then the batched one in parts (the question's prefill, the answers' forward pass, the LM head rows the \
+    probability mass needs) and the largest difference between the two paths' probabilities.
     """
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
         .option("prompt-tokens", "N", "Tokens in the prefill test; 0 skips it.", default: "512"),
@@ -137,14 +141,19 @@ enum SelfReportBench {
         let answerTokens = plan.branches.reduce(0) { $0 + $1.count }
 
         var batched: [Double] = [], sequential: [Double] = [], prefill: [Double] = [], branches: [Double] = [], normaliser: [Double] = []
+        var batchedCPU: [Double] = [], sequentialCPU: [Double] = []
         var reports: [SelfReporter.Evaluation: SelfReport] = [:]
         let bar = ProgressBar(label: "bench", total: Int64(runs), unit: .items("runs"))
         for run in 0...runs {   // run 0 warms up and is not counted
             bar.update(Int64(run), label: run == 0 ? "warm-up" : "run \(run)/\(runs)")
             // Alternate which path goes first, so neither always runs on a cache the other warmed.
             for evaluation in run % 2 == 0 ? [SelfReporter.Evaluation.batched, .sequential] : [.sequential, .batched] {
+                let cpu = processCPUSeconds()
                 let r = try reporter.ask(template, messages: conversation, context: ctx, evaluation: evaluation)
-                if run > 0 { evaluation == .batched ? batched.append(r.seconds) : sequential.append(r.seconds) }
+                let used = processCPUSeconds() - cpu
+                if run > 0 {
+                    if evaluation == .batched { batched.append(r.seconds); batchedCPU.append(used) } else { sequential.append(r.seconds); sequentialCPU.append(used) }
+                }
                 reports[evaluation] = r
             }
             // The batched path in parts, on one fork: the question, the answers with only the choices' logits
@@ -174,17 +183,25 @@ enum SelfReportBench {
                 "[" + r.map { "[" + $0.probabilities.map { jsonNumber(Double($0)) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
             }
             let ids = "[" + plan.choiceIDs.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
-            Terminal.out("{\"model\":\(jsonString(name)),\"threads\":\(threads),\"runs\":\(runs),\"style\":\"rating\",\"emotions\":[\(dataset.emotions.map(jsonString).joined(separator: ","))],\"conversation_tokens\":\(held.count),\"question_tokens\":\(questionTokens),\"answer_tokens\":\(answerTokens),\"batched_s\":\(jsonNumber(median(batched))),\"sequential_s\":\(jsonNumber(median(sequential))),\"question_prefill_s\":\(jsonNumber(median(prefill))),\"answers_s\":\(jsonNumber(median(branches))),\"normaliser_s\":\(jsonNumber(median(normaliser))),\"max_abs_dp\":\(jsonNumber(maxDiff)),\"max_abs_dmass\":\(jsonNumber(maxMassDiff)),\"choice_ids\":\(ids),\"batched\":\(rows(a)),\"sequential\":\(rows(b)),\"batched_mass\":[\(a.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))],\"sequential_mass\":[\(b.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))]}\n")
+            Terminal.out("{\"model\":\(jsonString(name)),\"threads\":\(threads),\"runs\":\(runs),\"style\":\"rating\",\"emotions\":[\(dataset.emotions.map(jsonString).joined(separator: ","))],\"conversation_tokens\":\(held.count),\"question_tokens\":\(questionTokens),\"answer_tokens\":\(answerTokens),\"batched_s\":\(jsonNumber(median(batched))),\"sequential_s\":\(jsonNumber(median(sequential))),\"batched_cpu_s\":\(jsonNumber(median(batchedCPU))),\"sequential_cpu_s\":\(jsonNumber(median(sequentialCPU))),\"question_prefill_s\":\(jsonNumber(median(prefill))),\"answers_s\":\(jsonNumber(median(branches))),\"normaliser_s\":\(jsonNumber(median(normaliser))),\"max_abs_dp\":\(jsonNumber(maxDiff)),\"max_abs_dmass\":\(jsonNumber(maxMassDiff)),\"choice_ids\":\(ids),\"batched\":\(rows(a)),\"sequential\":\(rows(b)),\"batched_mass\":[\(a.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))],\"sequential_mass\":[\(b.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))]}\n")
         } else {
             let n = dataset.emotions.count
-            Terminal.out("| model | threads | self-report | question tokens | answer tokens | s per self-report (median of \(runs)) |\n| --- | --- | --- | --- | --- | --- |\n")
-            Terminal.out(String(format: "| %@ | %d | rating ×%d, batched | %d | %d | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(batched)))
-            Terminal.out(String(format: "| %@ | %d | rating ×%d, a fork each | %d | %d | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(sequential)))
+            Terminal.out("| model | threads | self-report | question tokens | answer tokens | s per self-report (median of \(runs)) | CPU s |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+            Terminal.out(String(format: "| %@ | %d | rating ×%d, batched | %d | %d | %.3f | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(batched), median(batchedCPU)))
+            Terminal.out(String(format: "| %@ | %d | rating ×%d, a fork each | %d | %d | %.3f | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(sequential), median(sequentialCPU)))
             Terminal.out(String(format: "batched in parts (medians): question prefill %.3f s, answers %.3f s, LM head for the mass %.3f s; max |Δp| batched vs forks %.1e (mass %.1e)\n",
                                 median(prefill), median(branches), median(normaliser), maxDiff, maxMassDiff))
         }
         return ExitCode.ok
     }
+}
+
+/// CPU time this process has used, user and system, in seconds (all threads: with more than one, it includes the
+/// thread pool's spinning).
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// Copies each captured row into preallocated memory, wrapping around: what a monitor pays per token, without
