@@ -88,7 +88,11 @@ public struct ForwardPass {
     public func swiGLU(_ w: FeedForwardWeights) {
         let c = config
         project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
-        Ops.swiglu(ws.hb, ws.hb2, T * c.ffnSize)
+        // Element-wise, so split across the pool: one expf per element, ~5% of a 2-thread prefill when run on one.
+        let gate = UncheckedBox(ws.hb), up = UncheckedBox(ws.hb2)
+        ctx.pool.parallelRanges(T * c.ffnSize, granule: 64) { r in
+            Ops.swiglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+        }
         project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
     }
 
