@@ -1,16 +1,16 @@
-/// Several short continuations of one sequence evaluated as one batch: the per-emotion answers of a self-report,
-/// the option orders of a multiple-choice question. Evaluating each on its own fork reads every weight once per
-/// branch (and, for the logits, the whole LM head once per branch); here the weights are read once per step of up
-/// to `batch` tokens, as in a prefill.
-///
-/// Layout: the sequence holds the shared prefix in cache rows 0..<P. The branches' tokens are written one branch
-/// after the other into rows P…, so branch b's token i sits in row P + offset(b) + i, but is evaluated at position
-/// P + i (RoPE and steering) and attends to rows 0..<P and to its own branch's rows up to itself: the rows of the
-/// branches before it are a gap in its causal mask (block-diagonal over the branches). That is exactly what token i
-/// sees when the branch is evaluated alone on a fork, in the same order of operations, so the logits agree to
-/// rounding. Afterwards the cache is rolled back to P: rows past it were never part of the sequence.
-
 import Foundation
+
+// Several short continuations of one sequence evaluated as one batch: the per-emotion answers of a self-report,
+// the option orders of a multiple-choice question. Evaluating each on its own fork reads every weight once per
+// branch (and, for the logits, the whole LM head once per branch); here the weights are read once per step of up
+// to `batch` tokens, as in a prefill.
+//
+// Layout: the sequence holds the shared prefix in cache rows 0..<P. The branches' tokens are written one branch
+// after the other into rows P…, so branch b's token i sits in row P + offset(b) + i, but is evaluated at position
+// P + i (RoPE and steering) and attends to rows 0..<P and to its own branch's rows up to itself: the rows of the
+// branches before it are a gap in its causal mask (block-diagonal over the branches). That is exactly what token i
+// sees when the branch is evaluated alone on a fork, in the same order of operations, so the logits agree to
+// rounding. Afterwards the cache is rolled back to P: rows past it were never part of the sequence.
 
 /// Where each token of one forward step of branches sits (see `ForwardPass`).
 struct BranchStep {
@@ -55,8 +55,8 @@ extension InferenceContext {
     /// The sequence is unchanged afterwards: position, tokens and the keys and values of 0..<position (rows past
     /// `position` are used as scratch, copy-on-write as any write is, so no fork sharing them is disturbed). Steering
     /// in force acts on branch tokens as in `evaluate` on a fork (`.last` on each branch's last token); capture
-    /// listeners do not see them, since they are no part of the sequence. Branches are evaluated in steps of the
-    /// context's batch size; when together they do not fit in the context after the prefix, in groups that do.
+    /// listeners do not see them, since they are no part of the sequence. Branches are evaluated in even steps of at
+    /// most the context's batch size; when together they do not fit in the context after the prefix, in groups that do.
     /// - Throws: `EngineError.badBranches` (an empty branch, or not one list of ids per branch), `tokenOutOfRange`,
     ///   `contextFull` (a branch longer than the room left), `nonFiniteOutput`.
     public func evaluateBranches(_ branches: [[Int]], readout: BranchReadout) throws -> [[Float]] {
@@ -82,7 +82,7 @@ extension InferenceContext {
             // A group: as many whole branches as fit after the prefix.
             var end = first, rows = 0
             while end < branches.count, prefix + rows + branches[end].count <= capacity { rows += branches[end].count; end += 1 }
-            try evaluateGroup(branches, first..<end, into: &finals)
+            evaluateGroup(branches, first..<end, into: &finals)
             cache.rollback(to: prefix)
             first = end
         }
@@ -98,9 +98,9 @@ extension InferenceContext {
         return out
     }
 
-    /// Runs branches `group` (laid out one after the other from row `position`) in steps of the batch size, and
+    /// Runs branches `group` (laid out one after the other from row `position`) in even steps, and
     /// copies each one's last residual row into `finals`.
-    private func evaluateGroup(_ branches: [[Int]], _ group: Range<Int>, into finals: inout [Float]) throws {
+    private func evaluateGroup(_ branches: [[Int]], _ group: Range<Int>, into finals: inout [Float]) {
         let D = config.hiddenSize, prefix = position
         var tokens: [Int] = [], positions: [Int] = [], starts: [Int] = [], ends: [Bool] = [], owner: [Int] = []
         for b in group {
