@@ -79,6 +79,25 @@ public struct SelfReporter {
     public let chat: ChatEncoder
     public let emotions: [String]
 
+    /// How the answers of several questions that share a prefix are evaluated. Both give the same distributions
+    /// (to rounding); `.sequential` is kept so that `limbic bench --selfreport` can measure the two in one sitting.
+    public enum Evaluation: Sendable {
+        /// Every answer's tail in one batch over the shared prefix (`InferenceSequence.evaluateBranches`).
+        case batched
+        /// One fork per answer, evaluated one after the other.
+        case sequential
+    }
+
+    /// The tokens a per-emotion question evaluates: what every emotion shares, then each emotion's own tail.
+    public struct Plan: Sendable {
+        /// Conversation, question and the start of the answer, as far as every emotion's tokens agree.
+        public var shared: [Int]
+        /// Per emotion (in `emotions` order), the tokens after `shared` up to the choice; never empty.
+        public var branches: [[Int]]
+        /// Per emotion, the token ids of the choices.
+        public var choiceIDs: [[Int]]
+    }
+
     public init(model: any InferenceBackend, chat: ChatTemplate, emotions: [String]) {
         self.model = model
         self.chat = ChatEncoder(template: chat, tokenizer: model.tokenizer)
@@ -101,28 +120,35 @@ public struct SelfReporter {
         try chat.encode(messages + [ChatMessage(role: "user", content: question)]) + answerPrefix
     }
 
+    /// The tokens of a per-emotion `template` asked about `messages`: one question per emotion, split into the
+    /// prefix they all share and each one's tail.
+    public func plan(_ template: SelfReportTemplate, messages: [ChatMessage]) throws -> Plan {
+        var sequences: [[Int]] = [], ids: [[Int]] = []
+        for e in emotions {
+            let (prefix, choiceIDs) = try choiceTokens(answer: template.fill(template.answer, emotion: e),
+                                                       choices: template.choices, style: template.style)
+            sequences.append(try sequence(messages: messages, question: template.fill(template.question, emotion: e), answerPrefix: prefix))
+            ids.append(choiceIDs)
+        }
+        return Self.split(sequences, choiceIDs: ids)
+    }
+
+    /// Splits token sequences into their longest common prefix and the tails after it, keeping at least one token
+    /// in every tail (its logits are the answer).
+    static func split(_ sequences: [[Int]], choiceIDs: [[Int]]) -> Plan {
+        let common = sequences.dropFirst().reduce(sequences[0].count) { min($0, commonPrefixLength(sequences[0], $1)) }
+        let shared = min(common, (sequences.map(\.count).min() ?? 1) - 1)
+        return Plan(shared: Array(sequences[0][..<shared]), branches: sequences.map { Array($0[shared...]) }, choiceIDs: choiceIDs)
+    }
+
     /// Asks `template` about the conversation `messages`, whose rendering the context already holds (in part).
-    public func ask(_ template: SelfReportTemplate, messages: [ChatMessage], context: any InferenceSequence) throws -> SelfReport {
+    public func ask(_ template: SelfReportTemplate, messages: [ChatMessage], context: any InferenceSequence,
+                    evaluation: Evaluation = .batched) throws -> SelfReport {
         let start = Date()
         // Forks carry no listeners: the conversation's monitor must not see the question.
         let base = context.fork()
         if template.isPerEmotion {
-            var sequences: [[Int]] = [], ids: [[Int]] = []
-            for e in emotions {
-                let (prefix, choiceIDs) = try choiceTokens(answer: template.fill(template.answer, emotion: e),
-                                                           choices: template.choices, style: template.style)
-                sequences.append(try sequence(messages: messages, question: template.fill(template.question, emotion: e), answerPrefix: prefix))
-                ids.append(choiceIDs)
-            }
-            // Evaluate what every emotion's question shares once, then fork per emotion for the rest.
-            let shared = sequences.dropFirst().reduce(sequences[0].count) { min($0, commonPrefixLength(sequences[0], $1)) }
-            try prefill(base, Array(sequences[0][..<shared]))
-            var ratings: [AnswerDistribution] = []
-            for (s, choiceIDs) in zip(sequences, ids) {
-                let f = base.fork()
-                let logits = try f.evaluate(f.reusePrefix(of: s))
-                ratings.append(.read(logits: logits, ids: choiceIDs))
-            }
+            let ratings = try answers(plan(template, messages: messages), on: base, evaluation: evaluation)
             return SelfReport(style: template.style, emotions: emotions, ratings: ratings, choice: nil,
                               seconds: Date().timeIntervalSince(start))
         }
@@ -137,6 +163,33 @@ public struct SelfReporter {
         let logits = try base.evaluate(base.reusePrefix(of: s))
         return SelfReport(style: t.style, emotions: emotions, ratings: [], choice: .read(logits: logits, ids: choiceIDs),
                           seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The answer distribution of each of several questions that share a prefix (`plan.shared`), on `base` (a fork
+    /// of the conversation, which this extends by the shared prefix): the prefix is evaluated once, then each
+    /// question's tail — all in one batch, or one fork each. Tails may be long (a choice question asked with its
+    /// options in several orders shares only the text before the options).
+    public func answers(_ plan: Plan, on base: any InferenceSequence, evaluation: Evaluation = .batched) throws -> [AnswerDistribution] {
+        try prefill(base, plan.shared)
+        switch evaluation {
+        case .batched:
+            // Log-probabilities rather than the choices' logits alone: the mass on the choices needs the whole row's
+            // normaliser (one batched LM head pass for every branch).
+            let logProbabilities = try base.evaluateBranches(plan.branches, readout: .logProbabilitiesOf(plan.choiceIDs))
+            return logProbabilities.map(Self.distribution(logProbabilities:))
+        case .sequential:
+            return try zip(plan.branches, plan.choiceIDs).map { branch, ids in
+                let f = base.fork()
+                return .read(logits: try f.evaluate(branch), ids: ids)
+            }
+        }
+    }
+
+    /// The distribution over choices whose log-probabilities (under the full next-token distribution) are given.
+    static func distribution(logProbabilities: [Float]) -> AnswerDistribution {
+        let p = logProbabilities.map { Float(exp(Double($0))) }
+        let mass = p.reduce(0, +)
+        return AnswerDistribution(probabilities: mass > 0 ? p.map { $0 / mass } : p, mass: mass)
     }
 
     /// The model's own words (sampled on a fork; `/feel` in chat).

@@ -10,6 +10,8 @@ public enum EngineError: Error, CustomStringConvertible {
     case badTensorShape(tensor: String, dims: [Int], expected: [Int])
     case contextFull(needed: Int, capacity: Int)
     case emptyPrompt
+    /// Branches that `InferenceContext.evaluateBranches` cannot evaluate (what is wrong with them).
+    case badBranches(String)
     case tokenOutOfRange(Int, vocab: Int)
     case badSteeringVector(String)
     /// The first forward pass of a context produced NaN or infinity: in the residual stream after the last layer
@@ -32,6 +34,8 @@ public enum EngineError: Error, CustomStringConvertible {
             return "the context holds \(capacity) tokens but \(needed) are needed: shorten the prompt, /clear the chat, or raise --context"
         case .emptyPrompt:
             return "the prompt is empty: nothing to evaluate"
+        case .badBranches(let s):
+            return "bad branches: \(s)"
         case .tokenOutOfRange(let t, let vocab):
             return "token id \(t) is outside the vocabulary (0..<\(vocab))"
         case .badSteeringVector(let s):

@@ -27,6 +27,10 @@ public protocol InferenceSequence: AnyObject {
     var hooks: ForwardHooks { get set }
     /// Evaluates `tokens` at positions `position…` and returns the logits asked for.
     @discardableResult func evaluate(_ tokens: [Int], logits: LogitsRequest) throws -> [Float]
+    /// Evaluates several continuations of the tokens in the cache as one batch, each seeing only the cache and
+    /// itself, and returns what `readout` asks about each one's next token; the sequence itself is unchanged. See
+    /// `InferenceContext.evaluateBranches`.
+    func evaluateBranches(_ branches: [[Int]], readout: BranchReadout) throws -> [[Float]]
     /// A sequence that continues from the same tokens without disturbing this one; steering is kept, listeners
     /// only when asked.
     func fork(keepingListeners: Bool) -> Self

@@ -7,29 +7,41 @@ import CKernels
 /// | helper | reads | writes |
 /// | --- | --- | --- |
 /// | `rmsNorm(w)` | x | xb |
-/// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's positions |
+/// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's rows |
 /// | `swiGLU(w)` | xb | hb, hb2, tmp |
 /// | `residualAdd(site)` | tmp | x (after the hooks at `site` saw tmp) |
 ///
 /// Every mat-mul goes through `project`, which quantizes its input once for the products it is given and keeps
 /// nothing between calls, so no stale quantized input can ever be reused.
+///
+/// A call evaluates either a run of tokens that continue the sequence (token t at cache row and position
+/// `start + t`, attending to every row before it), or a step of branches over a shared prefix (`branches`, see
+/// `BranchStep`): token t is still written to cache row `start + t`, but its position (RoPE, steering) is its place
+/// in its own branch after the prefix, and it attends to the prefix and its own branch's rows only.
 public struct ForwardPass {
     let ctx: InferenceContext
     let ws: Workspace
     let config: ModelConfig
-    /// Tokens in this call, and the absolute position of the first.
+    /// Tokens in this call, and the cache row of the first (for a plain call also its position).
     public let T: Int
     public let start: Int
+    /// Where each token sits when the call is a step of branches (nil: a plain call).
+    let branches: BranchStep?
     let hooksOn: Bool
 
-    init(_ ctx: InferenceContext, tokens: Int, start: Int) {
+    init(_ ctx: InferenceContext, tokens: Int, start: Int, branches: BranchStep? = nil) {
         self.ctx = ctx
         ws = ctx.ws
         config = ctx.config
         T = tokens
         self.start = start
-        hooksOn = !ctx.hooks.isEmpty
+        self.branches = branches
+        // Listeners never see branch tokens (only steering acts on them), so a branch step runs hooks only to steer.
+        hooksOn = branches == nil ? !ctx.hooks.isEmpty : !ctx.hooks.steering.isEmpty
     }
+
+    /// The position of this call's token t: what RoPE rotates by and what steering ranges select.
+    @inline(__always) func position(_ t: Int) -> Int { branches?.positions[t] ?? start + t }
 
     // MARK: Named buffers (see `Workspace` for shapes)
 
@@ -76,7 +88,11 @@ public struct ForwardPass {
     public func swiGLU(_ w: FeedForwardWeights) {
         let c = config
         project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
-        Ops.swiglu(ws.hb, ws.hb2, T * c.ffnSize)
+        // Element-wise, so split across the pool: one expf per element, ~5% of a 2-thread prefill when run on one.
+        let gate = UncheckedBox(ws.hb), up = UncheckedBox(ws.hb2)
+        ctx.pool.parallelRanges(T * c.ffnSize, granule: 64) { r in
+            Ops.swiglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+        }
         project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
     }
 
@@ -91,10 +107,14 @@ public struct ForwardPass {
         guard hooksOn else { return }
         let hooks = ctx.hooks
         let D = config.hiddenSize
-        let last = start + T - 1
+        // `.last` selects the last token of the call, or of each branch (as if each were evaluated on its own fork).
+        func lastOfCall(_ t: Int) -> Int {
+            guard let b = branches else { return start + T - 1 }
+            return b.endsBranch[t] ? b.positions[t] : -1
+        }
         for s in hooks.steering where s.site == site {
             guard s.vector.count == D else { continue }   // validated when steering is attached
-            for t in 0..<T where s.positions.contains(start + t, lastOfCall: last) {
+            for t in 0..<T where s.positions.contains(position(t), lastOfCall: lastOfCall(t)) {
                 let row = rows + t * D
                 let before = s.normPreserving ? Ops.sumOfSquares(row, D).squareRoot() : 0
                 s.vector.withUnsafeBufferPointer { Ops.axpy(row, $0.baseAddress!, s.strength, D) }
@@ -104,6 +124,8 @@ public struct ForwardPass {
                 }
             }
         }
+        guard branches == nil else { return }
+        let last = start + T - 1
         for sub in hooks.subscriptions where sub.sites.contains(site) {
             for t in 0..<T where sub.positions.contains(start + t, lastOfCall: last) {
                 sub.sink.receive(site: site, position: start + t, row: UnsafeBufferPointer(start: rows + t * D, count: D))
@@ -135,8 +157,24 @@ public struct ForwardPass {
         }
     }
 
-    /// Causal grouped-query attention of this call's queries (q) over everything in the cache, into att; heads in
-    /// parallel.
+    /// out (T × ids.count) = input (T × cols) · w[ids]ᵀ: only the chosen rows of `w` (e.g. the LM head for a few
+    /// candidate tokens), each computed as `project` would compute it; rows split across the pool's threads.
+    public func project(_ x: UnsafeMutablePointer<Float>, cols: Int, _ w: WeightMatrix, rows ids: [Int], out: UnsafeMutablePointer<Float>) {
+        precondition(ids.allSatisfy { $0 >= 0 && $0 < w.rows }, "project: a row id outside 0..<\(w.rows)")
+        let input = ws.input
+        input.quantize(x, tokens: T, cols: cols, rowStride: cols, for: w.type)
+        let o = UncheckedBox(out)
+        let level = ctx.kernelLevel
+        ctx.pool.parallelRanges(ids.count) { r in
+            for k in r {
+                let row = WeightMatrix(type: w.type, data: w.data + ids[k] * w.rowBytes, rows: 1, cols: w.cols)
+                matmul(row, input, rows: 0..<1, out: o.value + k, outStride: ids.count, level: level)
+            }
+        }
+    }
+
+    /// Causal grouped-query attention of this call's queries (q) over the cache, into att; heads in parallel. Token
+    /// t attends to rows 0...start + t except, in a branch step, the other branches' rows (`BranchStep.gap`).
     func attend(layer l: Int) {
         let c = config, ws = ws, cache = ctx.cache
         let hd = c.headDim, group = c.headCount / c.kvHeadCount
@@ -148,7 +186,9 @@ public struct ForwardPass {
         }
         let scale = 1 / Float(hd).squareRoot()
         let kvDim = c.kvDim, qDim = c.qDim, cap = ws.capacity
-        let T = T, start = start
+        let T = T, start = start, branches = branches
+        // Rows skipped by token t: none in a plain call.
+        @inline(__always) func gap(_ t: Int) -> (Int, Int) { branches?.gap(t) ?? (start + t + 1, start + t + 1) }
         if ctx.kernelLevel != .scalar {
             let level = Int32(ctx.kernelLevel.rawValue)
             let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
@@ -156,8 +196,10 @@ public struct ForwardPass {
             // One task per head (each owns its row of `scores`), its tokens in order.
             ctx.pool.parallel(c.headCount) { h in
                 for t in 0..<T {
+                    let (gap0, gap1) = gap(t)
                     limbic_attention(level, ws.q + t * qDim + h * hd, Int64(hd), keys, values, Int64(chunk), Int64(kvDim),
-                                     Int64((h / group) * hd), Int64(start + t + 1), scale, ws.scores + h * cap, ws.att + t * qDim + h * hd)
+                                     Int64((h / group) * hd), Int64(start + t + 1), Int64(gap0), Int64(gap1), scale,
+                                     ws.scores + h * cap, ws.att + t * qDim + h * hd)
                 }
             }
             return
@@ -167,18 +209,19 @@ public struct ForwardPass {
             let kvOffset = (h / group) * hd
             let scores = ws.scores + h * cap
             for t in 0..<T {
-                let n = start + t + 1   // positions this token attends to
+                let (gap0, gap1) = gap(t)
+                let rows = Array(0..<gap0) + Array(gap1..<(start + t + 1))   // the cache rows this token attends to
                 let q = ws.q + t * qDim + h * hd
-                for p in 0..<n {
+                for (i, p) in rows.enumerated() {
                     let k = ws.keyChunks[p / chunk] + (p % chunk) * kvDim + kvOffset
-                    scores[p] = Ops.dot(q, k, hd) * scale
+                    scores[i] = Ops.dot(q, k, hd) * scale
                 }
-                Ops.softmax(scores, n)
+                Ops.softmax(scores, rows.count)
                 let out = ws.att + t * qDim + h * hd
                 out.initialize(repeating: 0, count: hd)
-                for p in 0..<n {
+                for (i, p) in rows.enumerated() {
                     let v = ws.valueChunks[p / chunk] + (p % chunk) * kvDim + kvOffset
-                    Ops.axpy(out, v, scores[p], hd)
+                    Ops.axpy(out, v, scores[i], hd)
                 }
             }
         }

@@ -12,7 +12,7 @@ public enum LogitsRequest: Sendable {
 }
 
 /// Scratch memory for forward calls, allocated once per context ("the wave of activations", as in llama2.c).
-/// Sized for `batch` tokens per forward step; longer inputs are evaluated in steps of `batch`.
+/// Sized for `batch` tokens per forward step; longer inputs are evaluated in even steps of at most `batch`.
 final class Workspace: @unchecked Sendable {
     let batch: Int
     let x: UnsafeMutablePointer<Float>        // (batch, hidden)  residual stream
@@ -81,8 +81,8 @@ public final class InferenceContext: @unchecked Sendable {
     /// and infinity: the residual stream on the first call, the logits on the first call that produces any. A damaged
     /// model shows at once (an Inf block scale made every logit NaN, and generation printed nothing with exit 0), and
     /// checking once costs nothing next to the call.
-    private var checkedActivations = false
-    private var checkedLogits = false
+    private(set) var checkedActivations = false
+    private(set) var checkedLogits = false
 
     public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
         self.weights = weights
@@ -163,6 +163,14 @@ public final class InferenceContext: @unchecked Sendable {
         return position
     }
 
+    /// Tokens per forward step for `count` tokens: as few steps as the batch size allows, of even size. Each step
+    /// reads every weight once, which costs as much as a step of a few tokens computes, so 65 tokens go as 33 + 32,
+    /// not 64 + 1.
+    func evenStep(_ count: Int) -> Int {
+        let steps = max(1, (count + ws.batch - 1) / ws.batch)
+        return (count + steps - 1) / steps
+    }
+
     /// Evaluates `tokens` at positions `position…` and returns the logits asked for
     /// (vocab floats for `.last`, vocab × tokens for `.all`, empty for `.none`).
     @discardableResult
@@ -176,9 +184,10 @@ public final class InferenceContext: @unchecked Sendable {
         if steeringHistory.last?.steering != hooks.steering { steeringHistory.append((position, hooks.steering)) }
         var out: [Float] = []
         if request == .all { out.reserveCapacity(tokens.count * vocab) }
+        let size = evenStep(tokens.count)
         var start = 0
         while start < tokens.count {
-            let end = min(tokens.count, start + ws.batch)
+            let end = min(tokens.count, start + size)
             let isLast = end == tokens.count
             let want: LogitsRequest = request == .all ? .all : (isLast ? request : .none)
             forward(tokens[start..<end], logits: want)

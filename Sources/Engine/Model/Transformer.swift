@@ -7,31 +7,10 @@ import GGUF
 extension InferenceContext {
     func forward(_ tokens: ArraySlice<Int>, logits request: LogitsRequest) {
         let c = config, w = weights, ws = ws
-        let T = tokens.count, D = c.hiddenSize, half = c.ropeDim / 2
+        let T = tokens.count, D = c.hiddenSize
         let start = cache.count
         let pass = ForwardPass(self, tokens: T, start: start)
-
-        // Token embeddings → x.
-        for (t, id) in tokens.enumerated() {
-            dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.data + id * w.tokenEmbedding.rowBytes, ws.x + t * D, count: D)
-        }
-        pass.hooks(.embedding, ws.x)
-
-        cache.extend(to: start + T)
-        // RoPE angles for this call's positions, shared by every head and layer. Computed in Double: the angle
-        // position × base^(-2i/d) is large for late positions and float rounding there would shift the rotation.
-        for t in 0..<T {
-            for i in 0..<half {
-                let theta = Double(start + t) * Double(ws.invFreq[i])
-                ws.ropeCos[t * half + i] = Float(cos(theta))
-                ws.ropeSin[t * half + i] = Float(sin(theta))
-            }
-        }
-
-        for l in 0..<c.layerCount {
-            w.architecture.block(l, w.layers[l], pass)
-            pass.hooks(.layer(l), ws.x)
-        }
+        runBlocks(tokens, pass)
 
         // Final norm and LM head, for the positions asked for.
         let rows: Range<Int>
@@ -48,5 +27,35 @@ extension InferenceContext {
             ForwardPass(self, tokens: rows.count, start: start).project(ws.xb, cols: D, (w.output, $0.baseAddress!))
         }
         logits = out
+    }
+
+    /// Embeds `tokens` into x, writes their keys and values to cache rows `pass.start…`, and runs every block with
+    /// the hooks of "layer N" after it: x then holds the last layer's residual stream of each token.
+    func runBlocks(_ tokens: ArraySlice<Int>, _ pass: ForwardPass) {
+        let c = config, w = weights, ws = ws
+        let D = c.hiddenSize, half = c.ropeDim / 2
+
+        // Token embeddings → x.
+        for (t, id) in tokens.enumerated() {
+            dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.data + id * w.tokenEmbedding.rowBytes, ws.x + t * D, count: D)
+        }
+        pass.hooks(.embedding, ws.x)
+
+        cache.extend(to: pass.start + pass.T)
+        // RoPE angles for this call's positions, shared by every head and layer. Computed in Double: the angle
+        // position × base^(-2i/d) is large for late positions and float rounding there would shift the rotation.
+        for t in 0..<pass.T {
+            let position = Double(pass.position(t))
+            for i in 0..<half {
+                let theta = position * Double(ws.invFreq[i])
+                ws.ropeCos[t * half + i] = Float(cos(theta))
+                ws.ropeSin[t * half + i] = Float(sin(theta))
+            }
+        }
+
+        for l in 0..<c.layerCount {
+            w.architecture.block(l, w.layers[l], pass)
+            pass.hooks(.layer(l), ws.x)
+        }
     }
 }

@@ -115,7 +115,10 @@ public struct Sampler: Sendable {
     }
 
     /// log-sum-exp over all logits, in Double (for log-probabilities).
-    public static func logSumExp(_ x: [Float]) -> Double {
+    public static func logSumExp(_ x: [Float]) -> Double { logSumExp(x[...]) }
+
+    /// log Σ exp(x) of a slice (a row of a larger buffer).
+    public static func logSumExp<C: Collection<Float>>(_ x: C) -> Double {
         guard let m = x.max() else { return -.infinity }
         var s = 0.0
         for v in x { s += exp(Double(v - m)) }

@@ -1,16 +1,28 @@
+import Affect
 import Engine
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LimbicCLI
+import Tokenizers
 
 enum BenchCommand: Command {
     static let name = "bench"
-    static let abstract = "Measure prefill and decode speed (tokens/s, median of runs) and peak memory."
-    static let usage = "[--model M] [--threads N] [--prompt-tokens 512] [--gen-tokens 128] [--runs 3] [--capture all|LIST] [--steer SPEC] [--json]"
+    static let abstract = "Measure prefill and decode speed (tokens/s, median of runs) and peak memory, or the self-report's cost."
+    static let usage = "[--model M] [--threads N] [--prompt-tokens 512] [--gen-tokens 128] [--runs 3] [--capture all|LIST] [--steer SPEC] [--selfreport] [--json]"
     static let discussion = """
     Like llama-bench: prefill evaluates --prompt-tokens tokens in one call on an empty context (pp); decode evaluates \
     --gen-tokens tokens one at a time from an empty context, with logits each step (tg). Compare with llama.cpp at the \
     same thread count. --capture copies every chosen layer's residual row of every token into preallocated memory (as \
     the monitor does); --steer adds control vectors; both measure what the hooks cost.
+
+    --selfreport instead times one rating self-report (prompts/selfreport/rating.txt, every emotion of the dataset) \
+    after a fixed two-turn conversation already in the context, as the chat asks it after a turn: batched (every \
+    emotion's answer in one batch over the shared question) beside one fork per emotion, alternating, median of \
+    --runs each, with the CPU time used (on a busy machine, --threads 1 and the CPU column say more than the wall \
+    clock); then the batched one in parts (the question's prefill, the answers' forward pass, the LM head rows the \
+    probability mass needs) and the largest difference between the two paths' probabilities.
     """
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
         .option("prompt-tokens", "N", "Tokens in the prefill test; 0 skips it.", default: "512"),
@@ -19,12 +31,14 @@ enum BenchCommand: Command {
         .option("capture", "LIST", "Capture these layers while running: all, or a list like 0,5,10-12."),
         SteerOptions.spec,
         SteerOptions.normSpec,
-        .flag("json", "Print {\"prefill_tok_s\":…,\"decode_tok_s\":…,\"threads\":…,\"rss_bytes\":…}."),
+        .flag("selfreport", "Time a rating self-report (batched and one fork per emotion) instead of prefill and decode (--prompt-tokens and --gen-tokens are not used)."),
+        .flag("json", "Print {\"prefill_tok_s\":…,\"decode_tok_s\":…,\"threads\":…,\"rss_bytes\":…} (with --selfreport: {\"batched_s\":…,\"sequential_s\":…,…})."),
     ]
     static let examples = [
         "limbic bench",
         "limbic bench --model qwen2.5-coder-1.5b-instruct --threads 2 --prompt-tokens 128 --gen-tokens 32 --json",
         "limbic bench --capture all --gen-tokens 128 --prompt-tokens 0",
+        "limbic bench --selfreport --model qwen2.5-coder-1.5b-instruct --threads 2 --runs 5",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
@@ -34,9 +48,13 @@ enum BenchCommand: Command {
         try ModelOptions.validate(args)
         try SteerOptions.validate(args)
         if let list = args.string("capture") { _ = try LayerSelection.parse(list, option: "--capture") }
+        if args.flag("selfreport"), args.string("capture") != nil {
+            throw UsageError("--capture does not apply to --selfreport (self-reports run on forks, which carry no listeners)")
+        }
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
+        if args.flag("selfreport") { return try SelfReportBench.run(args) }
         let pp = try args.int("prompt-tokens", in: 0...1_000_000) ?? 512
         let tg = try args.int("gen-tokens", in: 0...1_000_000) ?? 128
         let runs = try args.int("runs", in: 1...100) ?? 3
@@ -93,6 +111,97 @@ enum BenchCommand: Command {
         }
         return ExitCode.ok
     }
+}
+
+/// `limbic bench --selfreport`: what one rating self-report costs after a short conversation, batched and with one fork
+/// per emotion, measured in one sitting.
+enum SelfReportBench {
+    /// The fixed conversation: two turns, rendered by the model's chat template (nothing is generated).
+    static let conversation = [
+        ChatMessage(role: "user", content: "Hi! Could you help me plan a short trip to Lisbon next month?"),
+        ChatMessage(role: "assistant", content: "Of course. How many days do you have, and do you prefer museums, food or walking around the old town?"),
+        ChatMessage(role: "user", content: "Three days. Mostly food and views, please."),
+        ChatMessage(role: "assistant", content: "Then spend the first day in Alfama for the views, the second on pastries and seafood in Belém, and keep the third for a day trip to Sintra."),
+    ]
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let runs = try args.int("runs", in: 1...100) ?? 3
+        let model = try ModelOptions.load(args)
+        let threads = try ModelOptions.threads(args) ?? ThreadPool.defaultThreads
+        let dataset = try EmotionDataset(directory: try PromptsFolder.locate() + "/emotions")
+        let template = try SelfReportTemplate.load(style: "rating", directory: SelfReportTemplate.directory(besideEmotions: dataset.directory))
+        let chat = try model.chatTemplate()
+        let reporter = SelfReporter(model: model, chat: chat, emotions: dataset.emotions)
+        let ctx = model.makeContext(capacity: min(1024, model.config.contextLength), threads: threads)
+        ctx.hooks.steering = try SteerOptions.steering(args, model: model)
+        let held = try ChatEncoder(template: chat, tokenizer: model.tokenizer).encode(conversation, addGenerationPrompt: false)
+        try ctx.evaluate(held, logits: .none)
+        let plan = try reporter.plan(template, messages: conversation)
+        let questionTokens = plan.shared.count - commonPrefixLength(held, plan.shared)
+        let answerTokens = plan.branches.reduce(0) { $0 + $1.count }
+
+        var batched: [Double] = [], sequential: [Double] = [], prefill: [Double] = [], branches: [Double] = [], normaliser: [Double] = []
+        var batchedCPU: [Double] = [], sequentialCPU: [Double] = []
+        var reports: [SelfReporter.Evaluation: SelfReport] = [:]
+        let bar = ProgressBar(label: "bench", total: Int64(runs), unit: .items("runs"))
+        for run in 0...runs {   // run 0 warms up and is not counted
+            bar.update(Int64(run), label: run == 0 ? "warm-up" : "run \(run)/\(runs)")
+            // Alternate which path goes first, so neither always runs on a cache the other warmed.
+            for evaluation in run % 2 == 0 ? [SelfReporter.Evaluation.batched, .sequential] : [.sequential, .batched] {
+                let cpu = processCPUSeconds()
+                let r = try reporter.ask(template, messages: conversation, context: ctx, evaluation: evaluation)
+                let used = processCPUSeconds() - cpu
+                if run > 0 {
+                    if evaluation == .batched { batched.append(r.seconds); batchedCPU.append(used) } else { sequential.append(r.seconds); sequentialCPU.append(used) }
+                }
+                reports[evaluation] = r
+            }
+            // The batched path in parts, on one fork: the question, the answers with only the choices' logits
+            // (next to no LM head), then again with the log-probabilities (the LM head rows for the mass).
+            let f = ctx.fork()
+            let t0 = Date()
+            try f.evaluate(f.reusePrefix(of: plan.shared), logits: .none)
+            let t1 = Date()
+            _ = try f.evaluateBranches(plan.branches, readout: .logitsOf(plan.choiceIDs))
+            let t2 = Date()
+            _ = try f.evaluateBranches(plan.branches, readout: .logProbabilitiesOf(plan.choiceIDs))
+            let t3 = Date()
+            if run > 0 {
+                prefill.append(t1.timeIntervalSince(t0))
+                branches.append(t2.timeIntervalSince(t1))
+                normaliser.append(t3.timeIntervalSince(t2) - t2.timeIntervalSince(t1))
+            }
+        }
+        bar.finish()
+        func median(_ x: [Double]) -> Double { x.sorted()[x.count / 2] }
+        let a = reports[.batched]!.ratings, b = reports[.sequential]!.ratings
+        let maxDiff = zip(a, b).flatMap { zip($0.probabilities, $1.probabilities).map { Double(abs($0 - $1)) } }.max() ?? .nan
+        let maxMassDiff = zip(a, b).map { Double(abs($0.mass - $1.mass)) }.max() ?? .nan
+        let name = URL(fileURLWithPath: model.path).lastPathComponent
+        if args.flag("json") {
+            func rows(_ r: [AnswerDistribution]) -> String {
+                "[" + r.map { "[" + $0.probabilities.map { jsonNumber(Double($0)) }.joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            }
+            let ids = "[" + plan.choiceIDs.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
+            Terminal.out("{\"model\":\(jsonString(name)),\"threads\":\(threads),\"runs\":\(runs),\"style\":\"rating\",\"emotions\":[\(dataset.emotions.map(jsonString).joined(separator: ","))],\"conversation_tokens\":\(held.count),\"question_tokens\":\(questionTokens),\"answer_tokens\":\(answerTokens),\"batched_s\":\(jsonNumber(median(batched))),\"sequential_s\":\(jsonNumber(median(sequential))),\"batched_cpu_s\":\(jsonNumber(median(batchedCPU))),\"sequential_cpu_s\":\(jsonNumber(median(sequentialCPU))),\"question_prefill_s\":\(jsonNumber(median(prefill))),\"answers_s\":\(jsonNumber(median(branches))),\"normaliser_s\":\(jsonNumber(median(normaliser))),\"max_abs_dp\":\(jsonNumber(maxDiff)),\"max_abs_dmass\":\(jsonNumber(maxMassDiff)),\"choice_ids\":\(ids),\"batched\":\(rows(a)),\"sequential\":\(rows(b)),\"batched_mass\":[\(a.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))],\"sequential_mass\":[\(b.map { jsonNumber(Double($0.mass)) }.joined(separator: ","))]}\n")
+        } else {
+            let n = dataset.emotions.count
+            Terminal.out("| model | threads | self-report | question tokens | answer tokens | s per self-report (median of \(runs)) | CPU s |\n| --- | --- | --- | --- | --- | --- | --- |\n")
+            Terminal.out(String(format: "| %@ | %d | rating ×%d, batched | %d | %d | %.3f | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(batched), median(batchedCPU)))
+            Terminal.out(String(format: "| %@ | %d | rating ×%d, a fork each | %d | %d | %.3f | %.3f |\n", name, threads, n, questionTokens, answerTokens, median(sequential), median(sequentialCPU)))
+            Terminal.out(String(format: "batched in parts (medians): question prefill %.3f s, answers %.3f s, LM head for the mass %.3f s; max |Δp| batched vs forks %.1e (mass %.1e)\n",
+                                median(prefill), median(branches), median(normaliser), maxDiff, maxMassDiff))
+        }
+        return ExitCode.ok
+    }
+}
+
+/// CPU time this process has used, user and system, in seconds (all threads: with more than one, it includes the
+/// thread pool's spinning).
+func processCPUSeconds() -> Double {
+    var u = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &u)
+    return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
 }
 
 /// Copies each captured row into preallocated memory, wrapping around: what a monitor pays per token, without
