@@ -108,8 +108,10 @@ public enum VectorExtraction {
             directions = means.map { m in (0..<d).map { m[$0] - neutralMean[$0] } }
         }
         directions = directions.map(LinearAlgebra.normalized)
-        // Sign: the emotion's own passages project positive.
-        for e in 0..<emotionCount {
+        // Sign (recipe): the emotion's own passages project positive against the grand mean. Mean-diff points from
+        // neutral to the emotion by construction, and that test would turn around an emotion nearer to neutral text
+        // than the other emotions are (SmolLM2's bored read -4 z on bored passages).
+        for e in 0..<emotionCount where method == .recipe {
             var s = 0.0
             for (r, label) in zip(rows, labels) where label == e { for i in 0..<d { s += (r[i] - grand[i]) * directions[e][i] } }
             if s < 0 { directions[e] = directions[e].map { -$0 } }

@@ -96,7 +96,7 @@ public enum ProbeSubcommand: String, CaseIterable, Sendable {
 
     /// The subcommand named by the first positional, after checking its required options and values:
     /// export needs `--llama-cpp EMOTION` and `--out FILE`; import needs `--name NAME` and one FILE; `--layer` is a
-    /// layer number; causal's `--strength` is within -100...100.
+    /// layer number; causal's options are checked by `CausalOptions.validate`.
     public static func parse(_ args: ParsedArguments) throws -> ProbeSubcommand {
         let names = allCases.map(\.rawValue).joined(separator: ", ")
         guard let name = args.positionals.first else { throw UsageError("choose a subcommand: \(names)") }
@@ -110,15 +110,10 @@ public enum ProbeSubcommand: String, CaseIterable, Sendable {
             guard args.positionals.count == 2 else { throw UsageError("usage: limbic probe import --name NAME FILE") }
             guard args.string("name") != nil else { throw UsageError("import needs --name NAME for the emotion") }
         case .causal:
-            _ = try strength(args)
+            try CausalOptions.validate(args)
         case .extract, .validate, .show, .classify:
             break
         }
         return sub
-    }
-
-    /// causal's `--strength`: a fraction of the mean residual norm, within -100...100 (default 0.5).
-    public static func strength(_ args: ParsedArguments) throws -> Float {
-        Float(try args.double("strength", in: -100...100) ?? 0.5)
     }
 }

@@ -88,8 +88,8 @@ import Testing
     /// The options `limbic probe` declares (Commands/ProbeCommand.swift).
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs + [
         .flag("json", ""), .option("text", "TEXT", ""), .option("layer", "N", ""), .option("llama-cpp", "EMOTION", ""),
-        .option("out", short: "o", "FILE", ""), .option("name", "NAME", ""), .option("strength", "S", "", default: "0.5"),
-    ]
+        .option("out", short: "o", "FILE", ""), .option("name", "NAME", ""),
+    ] + CausalOptions.specs
 
     func sub(_ argv: [String]) throws -> ProbeSubcommand { try ProbeSubcommand.parse(try parse(Self.options, argv)) }
 
@@ -99,7 +99,7 @@ import Testing
         #expect(try sub(["classify", "--layer", "3", "--text", "hi"]) == .classify)
         #expect(try sub(["export", "--llama-cpp", "calm", "--out", "calm.gguf"]) == .export)
         #expect(try sub(["import", "--name", "honest", "honesty.gguf"]) == .import)
-        #expect(try sub(["causal", "--strength", "-2"]) == .causal)
+        #expect(try sub(["causal", "--strengths", "0.05,0.1"]) == .causal)
     }
 
     @Test(arguments: [
@@ -110,7 +110,7 @@ import Testing
         (["import", "honesty.gguf"], "import needs --name NAME for the emotion"),
         (["import", "--name", "honest"], "usage: limbic probe import --name NAME FILE"),
         (["import", "--name", "honest", "a.gguf", "b.gguf"], "usage: limbic probe import --name NAME FILE"),
-        (["causal", "--strength", "200"], "--strength must be in -100.0...100.0, got 200.0"),
+        (["causal", "--strengths", "0.1,-2"], "--strengths: '-2' is not a fraction of the residual norm in (0, 10] (e.g. --strengths 0.05,0.1)"),
         (["classify", "--layer", "-1"], "--layer must be in 0...9999, got -1"),
     ])
     func usageErrorsBeforeTheModelIsLoaded(argv: [String], message: String) {

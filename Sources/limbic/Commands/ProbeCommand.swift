@@ -21,20 +21,23 @@ enum ProbeCommand: Command {
     export    write one emotion as a llama.cpp control vector (--llama-cpp EMOTION --out FILE).
     import    read a control vector (e.g. from repeng) as a probe: --name NAME FILE; calibrated on neutral text.
     export and import never replace an existing file unless --force is given.
-    causal    steer neutral text with each emotion's vector at the reading layer (--strength, a fraction of the \
-    mean residual norm) and check that this emotion's reading rises most a few layers later.
+    causal    steer 8 neutral texts with each emotion's mean-difference vector at the reading layer (--layer), \
+    past the tokens the probes skip (never position 0), at --strengths (fractions of the mean residual norm); \
+    report the rise of its own reading 4 layers later (--read-layer) against the other emotions' and against \
+    random vectors of the same norm (--random), and the change in the next-token log-probability of its own \
+    words. The mean-difference probe set is built once and cached. --json: every estimate with its interval, \
+    and each emotion's row.
     """
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs + [
-        .flag("json", "Machine-readable output (validate, show, classify)."),
+        .flag("json", "Machine-readable output (validate, show, classify, causal)."),
         .option("text", "TEXT", "classify: one passage instead of stdin."),
-        .option("layer", "N", "classify/export: use this layer instead of the reading layer (export: only this layer)."),
+        .option("layer", "N", "classify/export/causal: use this layer instead of the reading layer (export: only this layer; causal: the steering layer)."),
         .option("llama-cpp", "EMOTION", "export: the emotion to write."),
         .option("out", short: "o", "FILE", "export/import: output file."),
         OutputFile.forceSpec,
         .option("name", "NAME", "import: the emotion name to give the imported vector."),
         .flag("rebuild", "extract: build the probe set again even when a cached one matches."),
-        .option("strength", "S", "causal: steering strength as a fraction of the mean residual norm.", default: "0.5"),
-    ]
+    ] + CausalOptions.specs
     static let examples = [
         "limbic probe extract",
         "limbic probe extract --rebuild --method mean-diff",
@@ -42,7 +45,7 @@ enum ProbeCommand: Command {
         "echo 'The tests failed again and the demo is in an hour.' | limbic probe classify --json",
         "limbic probe export --llama-cpp calm --out calm.gguf",
         "limbic probe import --name honest honesty.gguf",
-        "limbic probe causal --strength 0.5",
+        "limbic probe causal --strengths 0.05,0.1 --json",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
@@ -76,14 +79,7 @@ enum ProbeCommand: Command {
         case .import:
             try importVector(model: model, args)
         case .causal:
-            let (set, _) = try ProbeOptions.load(args, model: model)
-            let strength = try ProbeSubcommand.strength(args)
-            let results = try CausalCheck.run(model: model, probes: set, strength: strength, threads: try ModelOptions.threads(args))
-            for r in results {
-                let own = r.rise[try set.index(of: r.emotion)]
-                Terminal.out(String(format: "%@ %-11@ own rise %+6.2f  top %@\n", r.passed ? "ok  " : "FAIL", r.emotion, own, r.top))
-            }
-            Terminal.out("\(results.filter(\.passed).count)/\(results.count) emotions rise most under their own vector\n")
+            try ProbeCausal.run(model: model, args)
         }
         return ExitCode.ok
     }
