@@ -71,7 +71,7 @@ public final class Monitor {
     /// and the gaps) to the latest observed turn.
     public func selfReport(messages: [ChatMessage], context: any InferenceSequence) throws -> TurnMonitoring? {
         guard var m = history.last else { return nil }
-        let r = try reporter.ask(template, messages: messages, context: context)
+        let r = try reporter.report(template, messages: messages, context: context)
         m.selfReport = r
         m.selfReportSeconds = r.seconds
         if let c = calibration, c.emotions == emotions, c.style == r.style {
@@ -103,7 +103,7 @@ public final class Monitor {
         var values: [[Float]] = []
         for (i, d) in dialogues.enumerated() {
             ctx.rollback(to: 0)
-            values.append(try reporter.ask(template, messages: d, context: ctx).values)
+            values.append(try reporter.report(template, messages: d, context: ctx).values)
             progress(i + 1)
         }
         let stats = emotions.indices.map { e in Statistics.meanAndStd(values.map { $0[e] }, floor: SelfReportCalibration.minimumStd) }
