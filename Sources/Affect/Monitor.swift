@@ -103,7 +103,7 @@ public final class Monitor {
     /// and the gaps) to the latest observed turn.
     public func selfReport(messages: [ChatMessage], context: any InferenceSequence) throws -> TurnMonitoring? {
         guard var m = history.last else { return nil }
-        var r = try reporter.ask(template, messages: messages, context: context)
+        var r = try reporter.report(template, messages: messages, context: context)
         r.massFloor = massFloor
         m.selfReport = r
         m.selfReportSeconds = r.seconds

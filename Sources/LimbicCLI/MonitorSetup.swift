@@ -13,7 +13,7 @@ public enum MonitorSetup {
     public static let specs: [OptionSpec] = [
         .flag("no-monitor", "Plain chat: no readings, self-reports or session log."),
         .option("log", "FILE", "Session log (JSONL). Default: $LIMBIC_HOME/sessions/<time>.jsonl."),
-        .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion) or choice.", default: "rating"),
+        .option("selfreport", "STYLE", "Self-report question style: rating (one 0-9 rating per emotion), choice (one letter over all emotions, in 4 option orders), or another file of prompts/selfreport (rating-plain, rating-named, rating-third).", default: "rating"),
         .option("selfreport-every", "N|off", "Ask for a self-report every N turns, or never.", default: "1"),
         .flag("per-token", "Also log each reply token's reading z per emotion (for live displays and token-level studies)."),
     ] + CalibrationSetup.specs

@@ -3,7 +3,7 @@ import LimbicCLI
 
 /// Every subcommand, in the order `limbic --help` lists them.
 let commands: [any Command.Type] = [
-    ChatCommand.self, CalibrateCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, PolicyCommand.self, ReportCommand.self, BenchCommand.self, ModelsCommand.self,
+    ChatCommand.self, CalibrateCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, PolicyCommand.self, ReportCommand.self, SelfReportCommand.self, BenchCommand.self, ModelsCommand.self,
 ]
 /// Commands for developers, left out of `limbic --help`.
 let hiddenCommands: [any Command.Type] = [FuzzCommand.self]
@@ -11,7 +11,7 @@ nonisolated(unsafe) let allCommands = commands + hiddenCommands
 
 @MainActor func topLevelHelp() -> String {
     var s = "limbic — a local language model with an emotion monitor\n\nUsage: limbic COMMAND [options]\n\nCommands:\n"
-    for c in commands { s += "  " + c.name.padding(toLength: 10, withPad: " ", startingAt: 0) + c.abstract + "\n" }
+    for c in commands { s += "  " + c.name.padding(toLength: 12, withPad: " ", startingAt: 0) + c.abstract + "\n" }
     s += """
 
     'limbic COMMAND --help' shows a command's options and examples; 'limbic --version' the version and commit.
