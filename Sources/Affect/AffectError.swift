@@ -8,6 +8,7 @@ public enum AffectError: Error, CustomStringConvertible {
     case staleProbeSet(path: String, reason: String)
     case unknownEmotion(String, known: [String])
     case unknownMethod(String)
+    case badActivations(path: String, reason: String)
     case badTemplate(path: String, line: Int, reason: String)
     case templateTokens(style: String, reason: String)
     case unusableBaseline(style: String, reason: String)
@@ -19,9 +20,9 @@ public enum AffectError: Error, CustomStringConvertible {
         case .tooFewEmotions(let d, let n):
             return "\(d) holds \(n) emotion file(s); at least 2 are needed besides neutral.txt"
         case .noNeutral(let d):
-            return "\(d)/neutral.txt is missing or has fewer than 4 passages: the baseline needs neutral text"
+            return "\(d)/neutral.txt is missing or has fewer than 2 passages on even and 2 on odd lines: the baseline needs neutral text (even lines for its components, odd for calibration)"
         case .tooFewPassages(let e, let n):
-            return "emotion '\(e)' has \(n) training passages; at least 2 are needed"
+            return "emotion '\(e)' has \(n) training passages; at least \(EmotionDataset.folds) are needed (one per cross-validation fold)"
         case .badProbeSet(let p, let r):
             return "\(p) is not a usable probe set: \(r) — build a new one with 'limbic probe extract' (or 'limbic probe import')"
         case .staleProbeSet(let p, let r):
@@ -35,7 +36,9 @@ public enum AffectError: Error, CustomStringConvertible {
         case .unusableBaseline(let style, let reason):
             return "the '\(style)' self-report baseline measured on this model is unusable (\(reason)): check the model with 'limbic models verify', or chat with --no-monitor"
         case .unknownMethod(let m):
-            return "unknown method '\(m)' (recipe, mean-diff)"
+            return "unknown method '\(m)' (\(ExtractionMethod.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .badActivations(let p, let r):
+            return "\(p) is not a dump of this model's activations on this dataset: \(r); unset LIMBIC_LOAD_ACTIVATIONS to read the passages with the model"
         }
     }
 }

@@ -10,9 +10,12 @@ public struct EmotionDataset: Sendable {
         public var text: String
         /// The emotion's index in `emotions`, or nil for neutral.
         public var emotion: Int?
-        /// Line number in its file (0-based), which decides the split.
+        /// Line number in its file (0-based), which decides the split and the fold.
         public var line: Int
-        public var isValidation: Bool { EmotionDataset.isValidation(line: line) }
+        /// Whether it belongs to the test split, used for nothing but the final report.
+        public var isTest: Bool { EmotionDataset.isTest(line: line) }
+        /// Its cross-validation fold (0..<`EmotionDataset.folds`), nil for a test passage.
+        public var fold: Int? { EmotionDataset.fold(line: line) }
     }
 
     public static let neutralName = "neutral"
@@ -25,8 +28,16 @@ public struct EmotionDataset: Sendable {
     public let hash: String
     public let directory: String
 
-    /// The deterministic split: every sixth line (index % 6 == 5) is held out for validation.
-    public static func isValidation(line: Int) -> Bool { line % 6 == 5 }
+    /// The deterministic split: every sixth line (index % 6 == 5) is the test split. Nothing is chosen on it (not
+    /// the layer, not the shrinkage): it is read once, for the accuracy the probe set reports.
+    public static func isTest(line: Int) -> Bool { line % 6 == 5 }
+
+    /// Cross-validation folds over the training passages.
+    public static let folds = 5
+
+    /// A training passage's fold: line % 6 (0-4), so each fold takes one line of every six and the folds are the
+    /// same on every machine; nil for a test passage.
+    public static func fold(line: Int) -> Int? { isTest(line: line) ? nil : line % 6 }
 
     public init(directory: String) throws {
         self.directory = directory
@@ -57,10 +68,13 @@ public struct EmotionDataset: Sendable {
             }
         }
         guard emotions.count >= 2 else { throw AffectError.tooFewEmotions(directory, emotions.count) }
-        guard neutral.count >= 4 else { throw AffectError.noNeutral(directory) }
+        guard neutral.filter({ $0.line % 2 == 0 }).count >= 2, neutral.filter({ $0.line % 2 == 1 }).count >= 2 else {
+            throw AffectError.noNeutral(directory)
+        }
+        // Every fold's training part must hold every emotion: one training passage per fold at least.
         for (i, e) in emotions.enumerated() {
-            let n = passages.filter { $0.emotion == i && !$0.isValidation }.count
-            guard n >= 2 else { throw AffectError.tooFewPassages(emotion: e, count: n) }
+            let n = passages.filter { $0.emotion == i && !$0.isTest }.count
+            guard n >= Self.folds else { throw AffectError.tooFewPassages(emotion: e, count: n) }
         }
         self.emotions = emotions
         self.passages = passages
@@ -68,8 +82,15 @@ public struct EmotionDataset: Sendable {
         self.hash = sha.finalizeHex()
     }
 
-    public var training: [Passage] { passages.filter { !$0.isValidation } }
-    public var validation: [Passage] { passages.filter { $0.isValidation } }
+    public var training: [Passage] { passages.filter { !$0.isTest } }
+    public var test: [Passage] { passages.filter { $0.isTest } }
+
+    /// The neutral passages on even lines: their principal components are projected out of the directions.
+    public var neutralForComponents: [Passage] { neutral.filter { $0.line % 2 == 0 } }
+    /// The neutral passages on odd lines: readings' z-scores are measured against them. Disjoint from the half the
+    /// components come from, so the spread is measured out of sample (on the same rows it would be biased low: the
+    /// components were fitted to them).
+    public var neutralForCalibration: [Passage] { neutral.filter { $0.line % 2 == 1 } }
 }
 
 /// Which words name an emotion (`prompts/emotion-words.txt`: `emotion: word, stem, …`, matched

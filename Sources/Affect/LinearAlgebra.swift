@@ -1,5 +1,6 @@
-/// The little linear algebra the probes need, in Double for stability: vectors as arrays, a symmetric
-/// eigen-decomposition (cyclic Jacobi) for principal components.
+/// The little linear algebra the probes need, in Double for stability: vectors as arrays, symmetric
+/// eigen-decompositions (Householder + QL in `SymmetricEigen.swift`; cyclic Jacobi kept as its reference) for
+/// principal components and shrinkage LDA.
 enum LinearAlgebra {
     static func dot(_ a: [Double], _ b: [Double]) -> Double {
         var s = 0.0
@@ -73,7 +74,8 @@ enum LinearAlgebra {
         let centred = rows.map { r in (0..<d).map { r[$0] - mean[$0] } }
         var gram = [Double](repeating: 0, count: n * n)
         for i in 0..<n { for j in i..<n { let g = dot(centred[i], centred[j]); gram[i * n + j] = g; gram[j * n + i] = g } }
-        let (values, vectors) = symmetricEigen(gram, n: n)
+        let (values, flat) = symmetricEigenQL(gram, n: n)
+        let vectors = (0..<n).map { Array(flat[($0 * n)..<(($0 + 1) * n)]) }
         let total = values.reduce(0) { $0 + max($1, 0) }
         guard total > 0 else { return [] }
         var out: [[Double]] = []

@@ -7,14 +7,19 @@ import GGUF
 ///
 /// | key / tensor | what |
 /// | --- | --- |
-/// | `probes.version` | 2 (1: written before `probes.content_sha256`) |
+/// | `probes.version` | 3 (2: before cross-validation and the test split, which chose the layer on the passages it reported on; 1: before `probes.content_sha256`) |
 /// | `probes.emotions` | emotion names, in vector order (unique, not empty) |
-/// | `probes.layer` | the reading layer, chosen on validation data (the best held-out accuracy, earliest on ties) |
+/// | `probes.layer` | the reading layer: the best `probes.validation_accuracy`, earliest on ties |
 /// | `probes.method`, `probes.skip_tokens` | how the vectors were made |
 /// | `probes.model_sha256`, `probes.dataset_hash` | what they were made from (a mismatch makes the set stale) |
-/// | `probes.validation_accuracy` | held-out accuracy per layer (NaN or absent: not measured) |
-/// | `probes.accuracy_unnamed`, `probes.accuracy_named` | accuracy at the reading layer on validation passages that never / do name their emotion |
-/// | `probes.confusion` | (emotions × emotions) counts at the reading layer, row = true emotion |
+/// | `probes.validation_accuracy` | per layer, the accuracy that chose the reading layer: from version 3 the mean of the cross-validation folds on training passages (before, held-out accuracy on the validation passages); NaN or absent: not measured |
+/// | `probes.accuracy_unnamed`, `probes.accuracy_named` | accuracy at the reading layer on test passages that never / do name their emotion |
+/// | `probes.confusion` | (emotions × emotions) counts on the test split at the reading layer, row = true emotion |
+/// | `probes.fold_accuracy` | (version 3, built sets) each fold's accuracy at the chosen layer and parameter |
+/// | `probes.parameter`, `probes.parameter_candidates`, `probes.layer_parameters` | the parameter chosen with the layer ("shrinkage", "l2", "" for none), the values tried, the value chosen at each layer |
+/// | `probes.pc_fraction`, `probes.training_count` | share of neutral variance projected out (NaN: none); training passages |
+/// | `probes.test`, `probes.test_layer0`, `probes.test_bag_of_words`, `probes.test_unnamed`, `probes.test_named` | [correct, total] on the test split: the probe, layer 0, bag of words, never / does name its emotion |
+/// | `probes.bag_of_words_smoothing` | the bag of words' smoothing, chosen on the same folds |
 /// | `probes.content_sha256` | SHA-256 of everything above and below (`contentSHA256`), so damage to any value shows |
 /// | `vectors.N` | (width, emotions) unit directions at layer N |
 /// | `center.N` | (width) the centre projections are measured from |
@@ -35,11 +40,17 @@ public struct ProbeSet: Sendable {
     public var accuracyUnnamed: Float
     public var accuracyNamed: Float
     public var confusion: [[Int]]
+    /// How the layer and parameter were chosen and how the set did on the test split; nil for an older or imported
+    /// set.
+    public var evaluation: ProbeEvaluation?
+    /// The `probes.version` of the file it was read from (`version` for a set built here): a cached set older than
+    /// `version` is rebuilt.
+    public var fileVersion = ProbeSet.version
 
     public var width: Int { layers.first?.center.count ?? 0 }
 
     /// The version `write` produces.
-    public static let version = 2
+    public static let version = 3
     /// A standard deviation (calibration or score) below this fraction of the largest at its layer is damage: a
     /// z-score against it would be blown up by the same factor (1e-30 gave z ≈ 7e29).
     public static let relativeStdFloor: Float = 1e-3
@@ -49,7 +60,8 @@ public struct ProbeSet: Sendable {
         return i
     }
 
-    /// The held-out accuracy at `layer`, or nil where it was not measured (an imported set, or a file without it).
+    /// The accuracy that chose the reading layer, at `layer` (from version 3 cross-validated on training passages),
+    /// or nil where it was not measured (an imported set, or a file without it).
     public func accuracy(at layer: Int) -> Float? {
         guard validationAccuracy.indices.contains(layer), !validationAccuracy[layer].isNaN else { return nil }
         return validationAccuracy[layer]
@@ -85,7 +97,12 @@ public struct ProbeSet: Sendable {
         w.set("probes.accuracy_unnamed", accuracyUnnamed)
         w.set("probes.accuracy_named", accuracyNamed)
         w.set("probes.confusion", .array(.int32, confusion.flatMap { $0 }.map { .int32(Int32(clamping: $0)) }))
-        if version >= 2 { w.set("probes.content_sha256", contentSHA256) }
+        if version >= 3 { evaluation?.write(to: &w) }
+        if version >= 2 {
+            var hashed = self   // what a reader of this version rebuilds: no evaluation before version 3
+            if version < 3 { hashed.evaluation = nil }
+            w.set("probes.content_sha256", hashed.contentSHA256)
+        }
         for (l, p) in layers.enumerated() {
             w.addTensor(Self.tensorName("vectors", l), dims: [p.center.count, p.vectors.count], floats: p.vectors.flatMap { $0 })
             w.addTensor(Self.tensorName("center", l), dims: [p.center.count], floats: p.center)
@@ -164,6 +181,12 @@ public struct ProbeSet: Sendable {
         self.accuracyUnnamed = Float(f["probes.accuracy_unnamed"]?.double ?? .nan)
         self.accuracyNamed = Float(f["probes.accuracy_named"]?.double ?? .nan)
         self.confusion = confusion
+        do {
+            self.evaluation = version >= 3 ? try ProbeEvaluation.read(f) : nil
+        } catch {
+            throw bad(error.reason)
+        }
+        self.fileVersion = version
         // The specific checks first, so that a NaN is reported as a NaN rather than as a checksum mismatch.
         try validate(path: path)
         if version >= 2 {
@@ -241,6 +264,10 @@ public struct ProbeSet: Sendable {
             guard confusion.count == E, confusion.allSatisfy({ $0.count == E }) else { return "probes.confusion is not \(E) × \(E)" }
             if confusion.contains(where: { $0.contains { $0 < 0 } }) { return "probes.confusion holds a negative count" }
         }
+        if let evaluation, let reason = evaluation.problem(layers: layers.count, readingLayer: readingLayer,
+                                                            layerAccuracy: accuracy(at: readingLayer), confusion: confusion) {
+            return reason
+        }
         guard !modelSHA256.isEmpty else { return "probes.model_sha256 is empty" }
         return nil
     }
@@ -279,6 +306,16 @@ public struct ProbeSet: Sendable {
         floats([accuracyUnnamed, accuracyNamed])
         int(confusion.count)
         for row in confusion { int(row.count); row.forEach(int) }
+        if let e = evaluation {
+            // Only sets that have one hash it, so version 2 files still match their checksum.
+            floats(e.foldAccuracy)
+            text(e.parameterName)
+            floats(e.candidates)
+            floats(e.layerParameters)
+            floats([e.pcFraction, e.bagOfWordsSmoothing])
+            int(e.trainingCount)
+            for (_, path) in ProbeEvaluation.counts { int(e[keyPath: path].correct); int(e[keyPath: path].total) }
+        }
         int(layers.count)
         for p in layers {
             int(p.vectors.count)
@@ -290,7 +327,7 @@ public struct ProbeSet: Sendable {
 
     public init(emotions: [String], layers: [LayerProbe], readingLayer: Int, method: ExtractionMethod, skipTokens: Int,
                 modelSHA256: String, datasetHash: String, validationAccuracy: [Float], accuracyUnnamed: Float,
-                accuracyNamed: Float, confusion: [[Int]]) {
+                accuracyNamed: Float, confusion: [[Int]], evaluation: ProbeEvaluation? = nil) {
         self.emotions = emotions
         self.layers = layers
         self.readingLayer = readingLayer
@@ -302,5 +339,6 @@ public struct ProbeSet: Sendable {
         self.accuracyUnnamed = accuracyUnnamed
         self.accuracyNamed = accuracyNamed
         self.confusion = confusion
+        self.evaluation = evaluation
     }
 }

@@ -1,16 +1,30 @@
 /// How emotion directions are computed from passage activations.
 public enum ExtractionMethod: String, Sendable, CaseIterable {
-    /// The emotions study's recipe (DESIGN.md §6): per-emotion mean minus the mean over emotions, with the top
-    /// principal components of neutral text (50% of its variance) projected out — then read through the inverse
-    /// of the within-emotion covariance, shrunk 80% of the way to its mean variance (shrinkage LDA), and
-    /// unit-normalised. The LDA reading is our addition: a few massive residual dimensions and correlated
-    /// nuisance directions otherwise dominate every dot product. On the validation passages it lifts 16-way
-    /// accuracy from 57% to 74% (SmolLM2) and from 76% to 83% (Qwen2.5-1.5B); shrinkage was chosen there too.
+    /// The emotions study's recipe (DESIGN.md §6): per-emotion mean minus the mean over emotions, read through the
+    /// inverse of the within-emotion covariance shrunk toward its mean variance (shrinkage LDA, our addition: a few
+    /// massive residual dimensions and correlated nuisance directions otherwise dominate every dot product), then
+    /// the top principal components of neutral text (50% of its variance) projected out, and unit-normalised. The
+    /// projection comes last, so the direction has no component in the neutral subspace (whitening after it would
+    /// put those components back). The shrinkage is chosen with the layer by cross-validation.
     case recipe
     /// Per-emotion mean minus the neutral mean, unit-normalised (steering-vectors' "mean difference").
     /// (repeng's `pca_diff` is not offered: it needs contrastive pairs that differ only in the emotion, and these
     /// datasets pair nothing, so its first component follows content rather than emotion.)
     case meanDiff = "mean-diff"
+    /// Multinomial logistic regression with an L2 penalty on the same features, after the same neutral components
+    /// are projected out; each emotion's weight vector is its direction, and the penalty is chosen with the layer by
+    /// cross-validation.
+    case logistic
+
+    /// The parameter cross-validation chooses with the layer, and the values it tries, most regularised first (a
+    /// tie goes to the earlier value); nil when the method has none.
+    public var parameter: (name: String, candidates: [Double])? {
+        switch self {
+        case .recipe: ("shrinkage", [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+        case .meanDiff: nil
+        case .logistic: ("l2", LogisticRegression.penalties)
+        }
+    }
 }
 
 /// One layer's probe: a unit direction per emotion and the centre that features are measured from.
@@ -23,9 +37,11 @@ public struct LayerProbe: Sendable, Equatable {
     /// (emotions) mean and standard deviation of each projection on neutral text: z = (p − mean) / std.
     public var calibrationMean: [Float]
     public var calibrationStd: [Float]
-    /// (emotions) mean and standard deviation of each projection over the training passages of all emotions.
-    /// Classification takes the argmax of projections standardised by these: raw projections carry a different
-    /// spread per emotion, and argmax would favour the widest (DESIGN.md §6: "or z-score each projection").
+    /// (emotions) the classifier's offset and scale per emotion: classification takes the argmax of
+    /// (projection − scoreMean) / scoreStd. For the recipe and mean-diff they are each projection's mean and standard
+    /// deviation over the training passages of all emotions (raw projections carry a different spread per emotion,
+    /// and argmax would favour the widest; DESIGN.md §6: "or z-score each projection"); for logistic, the model's
+    /// bias and weight norm, so that the argmax is the regression's own.
     public var scoreMean: [Float]
     public var scoreStd: [Float]
 
@@ -78,48 +94,96 @@ public struct LayerProbe: Sendable, Equatable {
 }
 
 public enum VectorExtraction {
-    /// Builds one layer's probe from training features (`rows` with `labels` in 0..<emotionCount) and neutral
-    /// features (for principal components and calibration).
-    public static func layerProbe(rows: [[Double]], labels: [Int], emotionCount: Int, neutral: [[Double]],
-                                  method: ExtractionMethod, pcFraction: Double = 0.5, shrinkage: Double = 0.8) -> LayerProbe {
-        let d = rows[0].count
-        var means = [[Double]](repeating: [Double](repeating: 0, count: d), count: emotionCount)
-        var counts = [Int](repeating: 0, count: emotionCount)
-        for (r, e) in zip(rows, labels) {
-            counts[e] += 1
-            for i in 0..<d { means[e][i] += r[i] }
-        }
-        for e in 0..<emotionCount { for i in 0..<d { means[e][i] /= Double(max(counts[e], 1)) } }
-        var grand = [Double](repeating: 0, count: d)
-        for m in means { for i in 0..<d { grand[i] += m[i] / Double(emotionCount) } }
-        var neutralMean = [Double](repeating: 0, count: d)
-        for r in neutral { for i in 0..<d { neutralMean[i] += r[i] / Double(neutral.count) } }
+    /// The share of neutral text's variance whose principal components the recipe projects out (DESIGN.md §6). Kept
+    /// fixed, not cross-validated: its purpose is readings that do not follow what varies in neutral text, which
+    /// classification accuracy does not measure (on SmolLM2 today, 0% scores about a point higher, within noise).
+    public static let pcFraction = 0.5
 
-        var directions: [[Double]]
-        switch method {
-        case .recipe:
-            let pcs = LinearAlgebra.principalComponents(neutral, explaining: pcFraction)
-            directions = means.map { m in LinearAlgebra.projectOut((0..<d).map { m[$0] - grand[$0] }, pcs) }
-            // Read through the within-emotion covariance, shrunk (LDA): a few massive residual dimensions and
-            // correlated nuisance directions would otherwise dominate every dot product.
-            let residuals = zip(rows, labels).map { r, e in (0..<d).map { r[$0] - means[e][$0] } }
-            directions = LinearAlgebra.shrunkCovarianceSolve(residuals: residuals, shrinkage: shrinkage, rhs: directions)
-        case .meanDiff:
-            directions = means.map { m in (0..<d).map { m[$0] - neutralMean[$0] } }
-        }
-        directions = directions.map(LinearAlgebra.normalized)
-        // Sign (recipe): the emotion's own passages project positive against the grand mean. Mean-diff points from
-        // neutral to the emotion by construction, and that test would turn around an emotion nearer to neutral text
-        // than the other emotions are (SmolLM2's bored read -4 z on bored passages).
-        for e in 0..<emotionCount where method == .recipe {
-            var s = 0.0
-            for (r, label) in zip(rows, labels) where label == e { for i in 0..<d { s += (r[i] - grand[i]) * directions[e][i] } }
-            if s < 0 { directions[e] = directions[e].map { -$0 } }
-        }
-        var probe = LayerProbe(vectors: directions.map { $0.map(Float.init) }, center: grand.map(Float.init))
-        (probe.scoreMean, probe.scoreStd) = probe.statistics(rows.map { ArraySlice($0.map(Float.init)) })
-        probe.calibrate(neutral: neutral.map { ArraySlice($0.map(Float.init)) })
+    /// One layer's probe from training features (`rows` with `labels` in 0..<emotionCount): principal components
+    /// from `componentRows` (neutral text), calibration from `calibrationRows` (other neutral text: the spread of a
+    /// projection is measured out of sample), and `parameter` (the shrinkage or penalty; the first candidate when
+    /// nil).
+    public static func layerProbe(rows: [[Double]], labels: [Int], emotionCount: Int, componentRows: [[Double]],
+                                  calibrationRows: [[Double]], method: ExtractionMethod, pcFraction: Double = pcFraction,
+                                  parameter: Double? = nil) -> LayerProbe {
+        let components = method == .meanDiff ? [] : LinearAlgebra.principalComponents(componentRows, explaining: pcFraction)
+        let value = parameter ?? method.parameter?.candidates.first
+        var probe = probes(rows: rows, labels: labels, emotionCount: emotionCount, components: components,
+                           neutralMean: mean(componentRows), method: method, values: value.map { [$0] } ?? [])[0]
+        probe.calibrate(neutral: calibrationRows.map { ArraySlice($0.map(Float.init)) })
         return probe
     }
 
+    /// One probe per value in `values` of `method`'s parameter (one probe for a method without one), fitted on the
+    /// same training rows: unit directions, the centre, and the classifier's `scoreMean`/`scoreStd`. Not calibrated
+    /// (readings need that; classification does not). The recipe decomposes the within-emotion covariance once for
+    /// all shrinkages.
+    static func probes(rows: [[Double]], labels: [Int], emotionCount: Int, components: [[Double]], neutralMean: [Double],
+                       method: ExtractionMethod, values: [Double]) -> [LayerProbe] {
+        switch method {
+        case .recipe:
+            let lda = ShrinkageLDA(rows: rows, labels: labels, emotionCount: emotionCount)
+            return values.map { s in
+                // Whiten first, then project the neutral components out: the direction has none of them left.
+                let directions = lda.solve(shrinkage: s).map { LinearAlgebra.projectOut($0, components) }
+                return zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels)
+            }
+        case .meanDiff:
+            let lda = Means(rows: rows, labels: labels, emotionCount: emotionCount)
+            let directions = lda.means.map { m in (0..<m.count).map { m[$0] - neutralMean[$0] } }
+            // Mean-diff points from neutral to the emotion by construction; the sign test would turn around an
+            // emotion nearer to neutral text than the other emotions are (SmolLM2's bored read -4 z on bored).
+            return [zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels, signed: false)]
+        case .logistic:
+            let center = Means(rows: rows, labels: labels, emotionCount: emotionCount).center
+            let features = rows.map { LinearAlgebra.projectOut($0, components) }
+            return LogisticRegression.fit(rows: features, labels: labels, classCount: emotionCount, penalties: values).map {
+                $0.probe(center: center, components: components)
+            }
+        }
+    }
+
+    /// Unit directions, signed so that each emotion's own passages project positive, with the classifier's
+    /// statistics: each projection's mean and spread over the training passages (argmax of raw projections would
+    /// favour the widest; DESIGN.md §6).
+    static func zScoredProbe(directions: [[Double]], center: [Double], rows: [[Double]], labels: [Int], signed: Bool = true) -> LayerProbe {
+        var unit = directions.map(LinearAlgebra.normalized)
+        let d = center.count
+        for e in unit.indices where signed {
+            var s = 0.0
+            for (r, label) in zip(rows, labels) where label == e { for i in 0..<d { s += (r[i] - center[i]) * unit[e][i] } }
+            if s < 0 { unit[e] = unit[e].map { -$0 } }
+        }
+        var probe = LayerProbe(vectors: unit.map { $0.map(Float.init) }, center: center.map(Float.init))
+        (probe.scoreMean, probe.scoreStd) = probe.statistics(rows.map { ArraySlice($0.map(Float.init)) })
+        return probe
+    }
+
+    static func mean(_ rows: [[Double]]) -> [Double] {
+        guard let d = rows.first?.count else { return [] }
+        var m = [Double](repeating: 0, count: d)
+        for r in rows { for i in 0..<d { m[i] += r[i] / Double(rows.count) } }
+        return m
+    }
+
+    /// Emotion means and their grand mean.
+    struct Means {
+        let means: [[Double]]
+        let center: [Double]
+
+        init(rows: [[Double]], labels: [Int], emotionCount: Int) {
+            let d = rows[0].count
+            var means = [[Double]](repeating: [Double](repeating: 0, count: d), count: emotionCount)
+            var counts = [Int](repeating: 0, count: emotionCount)
+            for (r, e) in zip(rows, labels) {
+                counts[e] += 1
+                for i in 0..<d { means[e][i] += r[i] }
+            }
+            for e in 0..<emotionCount { for i in 0..<d { means[e][i] /= Double(max(counts[e], 1)) } }
+            var grand = [Double](repeating: 0, count: d)
+            for m in means { for i in 0..<d { grand[i] += m[i] / Double(emotionCount) } }
+            self.means = means
+            center = grand
+        }
+    }
 }

@@ -7,7 +7,7 @@ import ModelStore
 ///
 /// - missing: built and written (the builder shows its own progress);
 /// - present but failing `read` (damaged, or not what its name promises): one line on stderr says why, then it is
-///   rebuilt;
+///   rebuilt; likewise, saying "out of date", when `read` throws `Outdated` (written by an older Limbic);
 /// - being built by another process: one line says so, this one waits for the lock, then reads that result.
 ///
 /// `write` must replace the file atomically (a temporary file, then rename), so a reader never sees half of it.
@@ -33,11 +33,12 @@ public struct CachedFile: Sendable {
     public func load<Value>(rebuild: Bool = false, note: (String) -> Void = Terminal.note,
                             read: (String) throws -> Value, build: () throws -> Value,
                             write: (Value, String) throws -> Void) throws -> Value {
-        var damage: String? = nil
+        var damage: String? = nil, outdated = false
         if !rebuild {
             switch attempt(read) {
             case .value(let v): return v
             case .damaged(let reason): damage = reason
+            case .outdated(let reason): damage = reason; outdated = true
             case .missing: break
             }
         }
@@ -57,11 +58,12 @@ public struct CachedFile: Sendable {
         if !rebuild || waited {
             switch attempt(read) {
             case .value(let v): return v
-            case .damaged(let reason): damage = reason
+            case .damaged(let reason): damage = reason; outdated = false
+            case .outdated(let reason): damage = reason; outdated = true
             case .missing: break
             }
         }
-        if let damage { note("limbic: \(kind) \(path) is damaged (\(damage)): rebuilding") }
+        if let damage { note("limbic: \(kind) \(path) is \(outdated ? "out of date" : "damaged") (\(damage)): rebuilding") }
         let value = try build()
         try write(value, path)
         return value
@@ -70,6 +72,7 @@ public struct CachedFile: Sendable {
     private enum Attempt<Value> {
         case value(Value)
         case damaged(String)
+        case outdated(String)
         case missing
     }
 
@@ -79,6 +82,8 @@ public struct CachedFile: Sendable {
             return .value(try read(path))
         } catch let d as Damage {
             return .damaged(d.reason)
+        } catch let o as Outdated {
+            return .outdated(o.reason)
         } catch {
             return .damaged("\(error)")
         }
@@ -86,6 +91,13 @@ public struct CachedFile: Sendable {
 
     /// What `read` throws to reject a file with a reason (any other error is shown as it describes itself).
     public struct Damage: Error, CustomStringConvertible, Sendable {
+        public let reason: String
+        public init(_ reason: String) { self.reason = reason }
+        public var description: String { reason }
+    }
+
+    /// What `read` throws for a sound file that an older Limbic wrote, which this one rebuilds.
+    public struct Outdated: Error, CustomStringConvertible, Sendable {
         public let reason: String
         public init(_ reason: String) { self.reason = reason }
         public var description: String { reason }

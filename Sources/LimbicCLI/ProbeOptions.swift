@@ -7,7 +7,7 @@ import ModelStore
 public enum ProbeOptions {
     public static let specs: [OptionSpec] = [
         .option("emotions", "DIR", "Emotion dataset folder (default: $LIMBIC_PROMPTS/emotions, else ./prompts/emotions, else the dataset built into limbic)."),
-        .option("method", "NAME", "How vectors are made: recipe (the emotions study's) or mean-diff.", default: "recipe"),
+        .option("method", "NAME", "How vectors are made: recipe (the emotions study's, with shrinkage LDA), mean-diff, or logistic (L2 logistic regression; slower to build).", default: "recipe"),
         .option("probe", "FILE", "Use this probe set file instead of the cached one."),
     ]
 
@@ -27,17 +27,20 @@ public enum ProbeOptions {
         return try? EmotionLexicon(path: path)
     }
 
-    /// `--method recipe|mean-diff`.
+    /// `--method recipe|mean-diff|logistic`.
     public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
         let name = args.string("method") ?? "recipe"
-        guard let m = ExtractionMethod(rawValue: name) else { throw UsageError("--method must be recipe or mean-diff, got '\(name)'") }
+        guard let m = ExtractionMethod(rawValue: name) else {
+            throw UsageError("--method must be \(ExtractionMethod.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+        }
         return m
     }
 
     /// The probe set for `model`: `--probe FILE`, else the cache entry for this model, dataset and method, built now
     /// (with a progress bar) when missing or when `rebuild`. Both are validated (`ProbeSet(path:)`) and checked
-    /// against the model: a `--probe` file that fails is an error; a cache entry that fails is rebuilt, with one line
-    /// on stderr saying why. Two processes that need the same entry build it once (`CachedFile`).
+    /// against the model: a `--probe` file that fails is an error; a cache entry that fails, or that an older Limbic
+    /// wrote (`probes.version` below `ProbeSet.version`), is rebuilt, with one line on stderr saying why. (A `--probe`
+    /// file of an older version is used as it is: `probe validate` shows what it lacks.) Two processes that need the same entry build it once (`CachedFile`).
     public static func load(_ args: ParsedArguments, model: LanguageModel, rebuild: Bool = false) throws -> (ProbeSet, String) {
         let sha = try ModelOptions.sha256(of: model)
         if let path = args.string("probe") {
@@ -59,6 +62,9 @@ public enum ProbeOptions {
             } catch AffectError.badProbeSet(_, let reason) {
                 throw CachedFile.Damage(reason)
             }
+            guard set.fileVersion >= ProbeSet.version else {
+                throw CachedFile.Outdated("probes.version \(set.fileVersion), whose reading layer was chosen on the passages its accuracy was reported on; version \(ProbeSet.version) chooses by cross-validation and keeps a test split apart")
+            }
             // The file name promises these; a file that says otherwise is not the one it claims to be.
             guard set.modelSHA256 == sha else { throw CachedFile.Damage("built for model sha256 \(set.modelSHA256.prefix(12))…, not \(sha.prefix(12))…") }
             guard set.datasetHash == ds.hash else { throw CachedFile.Damage("built from dataset \(set.datasetHash.prefix(12))…, not \(ds.hash.prefix(12))…") }
@@ -77,14 +83,19 @@ public enum ProbeOptions {
                       threads: Int?) throws -> ProbeSet {
         let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
         let start = Date()
+        var fitting: Date? = nil
         let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
                                          modelSHA256: modelSHA256, threads: threads) { stage in
             switch stage {
             case .reading(let done, _): bar.update(Int64(done))
-            case .fitting(let layer, let total): bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
+            case .fitting(let layer, let total):
+                if fitting == nil { fitting = Date() }
+                bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
             }
         }
-        bar.finish(String(format: "built in %.1f s", Date().timeIntervalSince(start)))
+        let end = Date(), fitStart = fitting ?? end
+        bar.finish(String(format: "built in %.1f s (reading passages %.1f s, fitting %.1f s)", end.timeIntervalSince(start),
+                          fitStart.timeIntervalSince(start), end.timeIntervalSince(fitStart)))
         return set
     }
 }

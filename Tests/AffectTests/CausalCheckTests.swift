@@ -204,7 +204,7 @@ struct MeanDiffDirectionTests {
         var rows: [[Double]] = [], labels: [Int] = []
         for e in 0..<3 { for _ in 0..<20 { rows.append(sample(e)); labels.append(e) } }
         let neutral = (0..<20).map { _ in sample(nil) }
-        let probe = VectorExtraction.layerProbe(rows: rows, labels: labels, emotionCount: 3, neutral: neutral, method: .meanDiff)
+        let probe = VectorExtraction.layerProbe(rows: rows, labels: labels, emotionCount: 3, componentRows: neutral, calibrationRows: neutral, method: .meanDiff)
         let target = LinearAlgebra.normalized([1, 0, 0, 0.5, 0, 0])   // emotion 2 minus neutral
         let cosine = zip(probe.vectors[2], target).reduce(0.0) { $0 + Double($1.0) * $1.1 }
         #expect(cosine > 0.95, "emotion 2's mean-diff direction against (emotion 2 − neutral): cosine \(cosine)")

@@ -24,6 +24,69 @@ struct ProbeSetValidationTests {
                         confusion: [[2, 0, 1], [0, 3, 0], [1, 0, 2]])
     }
 
+    /// `tinySet()` as a version 3 build leaves it: cross-validated at every layer, the test split counted.
+    func evaluatedSet() -> ProbeSet {
+        var set = tinySet()
+        set.validationAccuracy = [0.4, 0.7, 0.6]
+        set.confusion = [[2, 0, 1], [0, 3, 0], [1, 0, 2]]   // 7 of 9
+        set.evaluation = ProbeEvaluation(foldAccuracy: [0.6, 0.8, 0.7, 0.7, 0.7], parameterName: "shrinkage",
+                                         candidates: [0.9, 0.5, 0.1], layerParameters: [0.9, 0.5, 0.5], pcFraction: 0.5,
+                                         trainingCount: 30, test: .init(correct: 7, total: 9), layer0: .init(correct: 4, total: 9),
+                                         bagOfWords: .init(correct: 3, total: 9), bagOfWordsSmoothing: 0.3,
+                                         unnamed: .init(correct: 5, total: 7), named: .init(correct: 2, total: 2))
+        return set
+    }
+
+    @Test func anEvaluatedSetRoundTripsAndItsChecksumCoversTheEvaluation() throws {
+        let set = evaluatedSet()
+        #expect(set.problem() == nil)
+        let path = temporaryPath()
+        try set.write(to: path, replace: true)
+        let back = try ProbeSet(path: path)
+        #expect(back.evaluation == set.evaluation && back.fileVersion == 3)
+        try? FileManager.default.removeItem(atPath: path)
+        var other = set
+        other.evaluation?.bagOfWords.correct = 4
+        #expect(other.contentSHA256 != set.contentSHA256)
+        // A damaged count is caught by the checksum even when it is still consistent.
+        let damaged = try writeUnchecked(set) { w in
+            w.set("probes.test_bag_of_words", .array(.int32, [.int32(5), .int32(9)]))
+        }
+        #expect(rejection(damaged).hasPrefix("its values do not match probes.content_sha256"))
+    }
+
+    @Test func anInconsistentEvaluationIsNamed() throws {
+        var set = evaluatedSet()
+        set.evaluation?.foldAccuracy[0] = 0.9
+        #expect(set.problem()?.hasPrefix("probes.fold_accuracy averages 0.76") == true, "\(set.problem() ?? "")")
+        set = evaluatedSet()
+        set.evaluation?.test.correct = 10
+        #expect(set.problem() == "probes.test is 10 of 9")
+        set = evaluatedSet()
+        set.evaluation?.named.correct = 1
+        #expect(set.problem() == "probes.test_unnamed and probes.test_named do not add up to probes.test")
+        set = evaluatedSet()
+        set.confusion[0][0] = 3
+        #expect(set.problem() == "probes.confusion holds 8 of 10, probes.test 7 of 9")
+        set = evaluatedSet()
+        set.evaluation?.layerParameters[1] = 0.7
+        #expect(set.problem() == "probes.layer_parameters[1] is 0.7, not one of probes.parameter_candidates")
+        set = evaluatedSet()
+        set.evaluation?.layer0.total = 8
+        #expect(set.problem() == "probes.test_layer0 counts 8 passages, the test split 9")
+        // A key missing from a version 3 file that has the others.
+        let path = try writeUnchecked(evaluatedSet()) { w in w.set("probes.parameter_candidates", "none") }
+        #expect(rejection(path) == "probes.parameter_candidates is missing or not a list of numbers")
+    }
+
+    @Test func aVersion2SetIsReadWithoutAnEvaluation() throws {
+        let path = try writeUnchecked(evaluatedSet(), version: 2)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try GGUFFile(path: path)["probes.test"] == nil)
+        let back = try ProbeSet(path: path)
+        #expect(back.evaluation == nil && back.fileVersion == 2 && back.layers == tinySet().layers)
+    }
+
     func temporaryPath() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("probes-\(UUID()).gguf").path
     }

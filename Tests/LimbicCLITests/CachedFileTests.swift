@@ -56,6 +56,24 @@ import Testing
         #expect(try String(contentsOfFile: entry.path, encoding: .utf8) == "42")
     }
 
+    /// A sound file an older Limbic wrote (a probe set below the current `probes.version`) is rebuilt with a note that
+    /// says so, not that it is damaged.
+    @Test func anOutdatedFileIsRebuiltWithOneLineSayingSo() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let entry = CachedFile(path: directory + "/n.txt", kind: "number cache")
+        try "v1:7".write(toFile: entry.path, atomically: true, encoding: .utf8)
+        let notes = Notes()
+        let n = try entry.load(note: notes.add, read: { path in
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard !text.hasPrefix("v1:") else { throw CachedFile.Outdated("version 1, before version 2") }
+            return Int(text) ?? -1
+        }, build: { 42 }, write: { n, path in try "\(n)".write(toFile: path, atomically: true, encoding: .utf8) })
+        #expect(n == 42)
+        #expect(notes.all == ["limbic: number cache \(entry.path) is out of date (version 1, before version 2): rebuilding"])
+        #expect(try String(contentsOfFile: entry.path, encoding: .utf8) == "42")
+    }
+
     @Test func aSecondProcessWaitsForTheFirstAndUsesItsResult() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let entry = CachedFile(path: directory + "/n.txt", kind: "number cache")

@@ -21,14 +21,15 @@ import Testing
         let validation = ProbeReport.validation(set, path: "p.gguf")
         #expect(validation.contains("   2       —   ← reading layer"))
         #expect(ProbeReport.summaryJSON(set, path: "p.gguf").contains("\"accuracy\":null"))
-        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":0,\"accuracy\":null}"))
+        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":0,\"accuracy\":null,\"parameter\":null}"))
+        #expect(ProbeReport.validationJSON(set).contains("\"chosen_by\":null,\"parameter\":null"))
     }
 
     @Test func aSetWithoutAccuraciesShowsAndValidates() {
         let set = importedSet(accuracy: [])
         #expect(ProbeReport.summary(set, path: "p.gguf").contains("accuracy     — held-out"))
         #expect(ProbeReport.validation(set, path: "p.gguf").contains("   0       — \n"))
-        #expect(ProbeReport.validationJSON(set).contains("\"layers\":[{\"layer\":0,\"accuracy\":null},"))
+        #expect(ProbeReport.validationJSON(set).contains("\"layers\":[{\"layer\":0,\"accuracy\":null,\"parameter\":null},"))
     }
 
     @Test func aMeasuredSetShowsItsAccuracies() {
@@ -37,7 +38,43 @@ import Testing
         let text = ProbeReport.validation(set, path: "p.gguf")
         #expect(text.contains("   2   75.0% " + String(repeating: "█", count: 30) + "  ← reading layer"))
         #expect(text.contains("(chosen on validation passages)"))
-        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":1,\"accuracy\":0.5}"))
+        #expect(text.contains("note         an older probe set: its layer was chosen on the passages its accuracy is measured on"))
+        #expect(ProbeReport.validationJSON(set).contains("{\"layer\":1,\"accuracy\":0.5,\"parameter\":null}"))
+        #expect(ProbeReport.validationJSON(set).contains("\"test\":null,"))
+    }
+
+    /// A set as a build writes it: how it was chosen, the folds, the test split with intervals and its controls.
+    @Test func anEvaluatedSetShowsItsFoldsTestSplitAndControls() throws {
+        var set = importedSet(accuracy: [0.25, 0.5, 0.75])
+        set.confusion = [[5, 1], [1, 3]]
+        set.evaluation = ProbeEvaluation(foldAccuracy: [0.7, 0.8, 0.75, 0.75, 0.75], parameterName: "shrinkage",
+                                         candidates: [0.9, 0.5], layerParameters: [0.9, 0.5, 0.5], pcFraction: 0.5,
+                                         trainingCount: 40, test: .init(correct: 8, total: 10), layer0: .init(correct: 5, total: 10),
+                                         bagOfWords: .init(correct: 4, total: 10), bagOfWordsSmoothing: 0.3,
+                                         unnamed: .init(correct: 6, total: 8), named: .init(correct: 2, total: 2))
+        #expect(set.problem() == nil, "\(set.problem() ?? "")")
+        let text = ProbeReport.validation(set, path: "p.gguf")
+        #expect(text.contains("reading      layer 2, shrinkage 0.5 (chosen by 5-fold cross-validation on 40 training passages)"))
+        #expect(text.contains("accuracy     75.0% cross-validated 2-way (chance 50.0%); test split 80.0% [49.0–94.3%] of 10"))
+        #expect(text.contains("folds        70.0%  80.0%  75.0%  75.0%  75.0%   mean 75.0%"))
+        #expect(text.contains("  layer 0 (lexical control)    50.0% [23.7–76.3%] of 10"))
+        #expect(text.contains("  bag of words (naive Bayes)   40.0% [16.8–68.7%] of 10"))
+        #expect(text.contains("  never names its emotion      75.0% [40.9–92.9%] of 8"))
+        #expect(text.contains("shrinkage (0.9, 0.5)"))
+        #expect(text.contains("   1   50.0% " + String(repeating: "█", count: 20) + " 0.5\n"))
+        #expect(text.contains("confusion on the test split at layer 2"))
+        #expect(!text.contains("note "))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(ProbeReport.validationJSON(set).utf8)) as? [String: Any])
+        #expect(json["chosen_by"] as? String == "cross-validation")
+        #expect((json["parameter"] as? [String: Any])?["value"] as? Double == 0.5)
+        #expect(json["fold_accuracy"] as? [Double] == [0.7, 0.8, 0.75, 0.75, 0.75])
+        let test = try #require(json["test"] as? [String: Any])
+        #expect(test["correct"] as? Int == 8 && test["total"] as? Int == 10)
+        let ci = try #require(test["ci95"] as? [Double])
+        #expect(abs(ci[0] - 0.490) < 1e-3 && abs(ci[1] - 0.943) < 1e-3)
+        #expect((json["never_names"] as? [String: Any])?["total"] as? Int == 8)
+        #expect((json["layers"] as? [[String: Any]])?[0]["parameter"] as? Double == 0.9)
+        #expect(ProbeReport.summaryJSON(set, path: "p.gguf").contains("\"test_accuracy\":0.8"))
     }
 
     func monitoring(z: [Float], selfValues: [Float]? = nil, selfZ: [Float]? = nil, gap: [Float]? = nil) -> TurnMonitoring {
