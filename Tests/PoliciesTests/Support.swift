@@ -21,8 +21,12 @@ func monitoring(turn: Int, z: [String: Float] = [:], last: [String: Float] = [:]
             return AnswerDistribution(probabilities: p, mass: 1)
         }, choice: nil, seconds: 0)
     }
-    return TurnMonitoring(turn: turn, user: reply, reply: reply, selfReport: report,
-                          selfReportZ: selfReportZ.map { s in es.map { s[$0] ?? 0 } }, gap: gap.map { g in es.map { g[$0] ?? .nan } })
+    var m = TurnMonitoring(turn: turn, user: reply, reply: reply, selfReport: report,
+                           selfReportZ: selfReportZ.map { s in es.map { s[$0] ?? 0 } }, gap: gap.map { g in es.map { g[$0] ?? .nan } })
+    // A calibrated monitor's thresholds (ChatCalibration): flags need |gap| beyond 4.
+    m.readingThreshold = 3
+    if selfReportZ != nil { m.gapThreshold = 4 }
+    return m
 }
 
 /// Compiles `text` (which must have no errors) against the test emotions.
