@@ -23,17 +23,16 @@ struct LayerSearch: Sendable {
     var totals: [Int]
     var probe: LayerProbe
 
-    /// Accuracy of each fold for `candidate`.
+    /// Accuracy of each fold for `candidate`, leaving out folds that held no passage (possible only in a tiny
+    /// dataset with blank lines).
     func foldAccuracy(_ candidate: Int) -> [Double] {
-        zip(correct[candidate], totals).map { $1 == 0 ? 0 : Double($0) / Double($1) }
+        zip(correct[candidate], totals).compactMap { $1 == 0 ? nil : Double($0) / Double($1) }
     }
 
-    /// The mean of the fold accuracies (folds with no passages left out).
+    /// The mean of the fold accuracies (0 for none).
     func meanAccuracy(_ candidate: Int) -> Double {
-        let measured = totals.indices.filter { totals[$0] > 0 }
-        guard !measured.isEmpty else { return 0 }
         let a = foldAccuracy(candidate)
-        return measured.reduce(0) { $0 + a[$1] } / Double(measured.count)
+        return a.isEmpty ? 0 : a.reduce(0, +) / Double(a.count)
     }
 
     /// The candidate with the best mean accuracy, the earliest (most regularised) on ties.

@@ -236,6 +236,8 @@ struct ExtractionTests {
         let search = LayerSearch(correct: [[5, 5], [6, 4], [9, 9], [10, 8]], totals: [10, 10], probe: probe)
         #expect(search.best == 2)   // 0.9 ties with 0.9: the earlier, more regularised, wins
         #expect(search.meanAccuracy(1) == 0.5 && search.foldAccuracy(3) == [1, 0.8])
+        let gap = LayerSearch(correct: [[3, 0]], totals: [4, 0], probe: probe)   // a fold that held nothing is left out
+        #expect(gap.foldAccuracy(0) == [0.75] && gap.meanAccuracy(0) == 0.75)
         #expect(ProbeBuilder.bestLayer([0.5, 0.7, 0.7]) == 1)
     }
 
