@@ -70,7 +70,7 @@ public struct Calibrator {
             session.clear()
             monitor.clear()
             for p in policies { p.reset() }
-            for user in chat.turns {
+            for (k, user) in chat.turns.enumerated() {
                 let turn = try session.reply(to: user)
                 var m = monitor.observe(turn: turn.index, userSpan: turn.promptPositions, replySpan: turn.replyPositions,
                                         tokens: context.tokens)
@@ -79,7 +79,7 @@ public struct Calibrator {
                 let perToken = turn.replyPositions.clamped(to: 0..<monitor.recorder.capacity).filter(content.contains)
                     .map { monitor.recorder.projection(at: $0) }
                 let report = m.selfReport
-                let raw = CalibrationTurn(chat: c, turn: turn.index, user: m.user.meanRaw, userTokens: m.user.tokens,
+                let raw = CalibrationTurn(chat: c, turn: k, user: m.user.meanRaw, userTokens: m.user.tokens,
                                           reply: m.reply.meanRaw, replyTokens: m.reply.tokens, lastBefore: m.reply.lastBeforeRaw,
                                           perToken: perToken, selfReport: report?.zScale,
                                           selfReportConfident: report.map { r in r.emotions.indices.map { r.isConfident($0) } })
