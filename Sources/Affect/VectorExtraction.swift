@@ -129,9 +129,9 @@ public enum VectorExtraction {
                 return zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels)
             }
         case .meanDiff:
-            let lda = Means(rows: rows, labels: labels, emotionCount: emotionCount)
-            let directions = lda.means.map { m in (0..<m.count).map { m[$0] - neutralMean[$0] } }
-            return [zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels)]
+            let means = Means(rows: rows, labels: labels, emotionCount: emotionCount)
+            let directions = means.means.map { m in (0..<m.count).map { m[$0] - neutralMean[$0] } }
+            return [zScoredProbe(directions: directions, center: means.center, rows: rows, labels: labels)]
         case .logistic:
             let center = Means(rows: rows, labels: labels, emotionCount: emotionCount).center
             let features = rows.map { LinearAlgebra.projectOut($0, components) }
