@@ -41,3 +41,13 @@ struct LayerSearch: Sendable {
         return means.indices.max { means[$0] < means[$1] || (means[$0] == means[$1] && $0 > $1) } ?? 0
     }
 }
+
+extension Statistics {
+    /// Mean and sample standard deviation (n − 1) of Double values, the deviation at least `floor`; (0, 1) for none.
+    static func meanAndStd(_ x: [Double], floor: Double) -> (mean: Double, std: Double) {
+        guard !x.isEmpty else { return (0, 1) }
+        let mean = x.reduce(0, +) / Double(x.count)
+        let variance = x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(x.count - 1, 1))
+        return (mean, max(variance.squareRoot(), floor))
+    }
+}

@@ -85,14 +85,15 @@ public enum ProbeBuilder {
             return found
         }
 
-        // Layers in batches of `threads`, so that progress is reported from this thread between batches.
-        let width = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        // Layers in batches of `threads` on the engine's thread pool, so that progress is reported from this thread
+        // between batches. (DispatchQueue.concurrentPerform ran them one at a time here, on Linux.)
+        let pool = ThreadPool(threads: threads ?? ThreadPool.defaultThreads)
         let results = Results(count: acts.layerCount)
         var next = 0
         while next < acts.layerCount {
-            let batch = Array(next..<min(acts.layerCount, next + width))
+            let batch = Array(next..<min(acts.layerCount, next + pool.threadCount))
             progress(.fitting(layer: batch[0], total: acts.layerCount))
-            DispatchQueue.concurrentPerform(iterations: batch.count) { i in results.set(batch[i], search(batch[i])) }
+            pool.parallel(batch.count) { i in results.set(batch[i], search(batch[i])) }
             next += batch.count
         }
         let searches = results.all

@@ -23,15 +23,8 @@ struct ShrinkageLDA {
     init(rows: [[Double]], labels: [Int], emotionCount: Int) {
         let n = rows.count, d = rows[0].count
         width = d
-        var means = [[Double]](repeating: [Double](repeating: 0, count: d), count: emotionCount)
-        var counts = [Int](repeating: 0, count: emotionCount)
-        for (r, e) in zip(rows, labels) {
-            counts[e] += 1
-            for i in 0..<d { means[e][i] += r[i] }
-        }
-        for e in 0..<emotionCount { for i in 0..<d { means[e][i] /= Double(max(counts[e], 1)) } }
-        var grand = [Double](repeating: 0, count: d)
-        for m in means { for i in 0..<d { grand[i] += m[i] / Double(emotionCount) } }
+        let emotionMeans = VectorExtraction.Means(rows: rows, labels: labels, emotionCount: emotionCount)
+        let means = emotionMeans.means, grand = emotionMeans.center
         center = grand
         offsets = means.map { m in (0..<d).map { m[$0] - grand[$0] } }
 

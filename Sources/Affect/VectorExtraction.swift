@@ -129,11 +129,11 @@ public enum VectorExtraction {
                 return zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels)
             }
         case .meanDiff:
-            let lda = Means(rows: rows, labels: labels, emotionCount: emotionCount)
-            let directions = lda.means.map { m in (0..<m.count).map { m[$0] - neutralMean[$0] } }
+            let means = Means(rows: rows, labels: labels, emotionCount: emotionCount)
+            let directions = means.means.map { m in (0..<m.count).map { m[$0] - neutralMean[$0] } }
             // Mean-diff points from neutral to the emotion by construction; the sign test would turn around an
             // emotion nearer to neutral text than the other emotions are (SmolLM2's bored read -4 z on bored).
-            return [zScoredProbe(directions: directions, center: lda.center, rows: rows, labels: labels, signed: false)]
+            return [zScoredProbe(directions: directions, center: means.center, rows: rows, labels: labels, signed: false)]
         case .logistic:
             let center = Means(rows: rows, labels: labels, emotionCount: emotionCount).center
             let features = rows.map { LinearAlgebra.projectOut($0, components) }
@@ -143,19 +143,32 @@ public enum VectorExtraction {
         }
     }
 
-    /// Unit directions, signed so that each emotion's own passages project positive, with the classifier's
-    /// statistics: each projection's mean and spread over the training passages (argmax of raw projections would
-    /// favour the widest; DESIGN.md §6).
+    /// Unit directions, signed (unless `signed` is false) so that each emotion's own passages project positive, with
+    /// the classifier's statistics: each projection's mean and spread over the training passages (argmax of raw
+    /// projections would favour the widest; DESIGN.md §6).
     static func zScoredProbe(directions: [[Double]], center: [Double], rows: [[Double]], labels: [Int], signed: Bool = true) -> LayerProbe {
         var unit = directions.map(LinearAlgebra.normalized)
-        let d = center.count
-        for e in unit.indices where signed {
-            var s = 0.0
-            for (r, label) in zip(rows, labels) where label == e { for i in 0..<d { s += (r[i] - center[i]) * unit[e][i] } }
-            if s < 0 { unit[e] = unit[e].map { -$0 } }
+        let d = center.count, E = unit.count
+        // Every row's centred projection on every direction, once (in Double; cross-validation calls this for every
+        // fold and candidate, so it is a good share of a build).
+        var projections = [[Double]](repeating: [Double](repeating: 0, count: E), count: rows.count)
+        var centred = [Double](repeating: 0, count: d)
+        for (k, r) in rows.enumerated() {
+            for i in 0..<d { centred[i] = r[i] - center[i] }
+            centred.withUnsafeBufferPointer { c in
+                for e in 0..<E { projections[k][e] = unit[e].withUnsafeBufferPointer { LinearAlgebra.dotUnsafe(c.baseAddress!, $0.baseAddress!, d) } }
+            }
+        }
+        for e in 0..<E where signed {
+            let own = zip(projections, labels).reduce(0.0) { $0 + ($1.1 == e ? $1.0[e] : 0) }
+            if own < 0 {
+                unit[e] = unit[e].map { -$0 }
+                for k in projections.indices { projections[k][e] = -projections[k][e] }
+            }
         }
         var probe = LayerProbe(vectors: unit.map { $0.map(Float.init) }, center: center.map(Float.init))
-        (probe.scoreMean, probe.scoreStd) = probe.statistics(rows.map { ArraySlice($0.map(Float.init)) })
+        let stats = (0..<E).map { e in Statistics.meanAndStd(projections.map { $0[e] }, floor: 1e-6) }
+        (probe.scoreMean, probe.scoreStd) = (stats.map { Float($0.mean) }, stats.map { Float($0.std) })
         return probe
     }
 

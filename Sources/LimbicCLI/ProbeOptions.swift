@@ -31,7 +31,8 @@ public enum ProbeOptions {
     public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
         let name = args.string("method") ?? "recipe"
         guard let m = ExtractionMethod(rawValue: name) else {
-            throw UsageError("--method must be \(ExtractionMethod.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            let names = ExtractionMethod.allCases.map(\.rawValue)
+            throw UsageError("--method must be \(names.dropLast().joined(separator: ", ")) or \(names.last!), got '\(name)'")
         }
         return m
     }
