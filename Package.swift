@@ -25,7 +25,7 @@ let package = Package(
         // The policy language (DESIGN.md §5): lexer, parser, checker and the engine that evaluates guards after each
         // turn; the `Policy` protocol and its actions. Reads `Affect`'s types, runs no model.
         .target(name: "Policies", dependencies: ["Affect"]),
-        .target(name: "Agent", dependencies: ["Engine", "Tokenizers", "Affect", "Policies", "SessionLog"]),
+        .target(name: "Agent", dependencies: ["FileIO", "Engine", "Tokenizers", "Affect", "Policies", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.

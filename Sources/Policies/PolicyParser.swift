@@ -354,8 +354,9 @@ private struct Parser {
     }
 }
 
-/// The candidate nearest `word` by edit distance, when it is near enough to be a slip of the keyboard.
-func closest(_ word: String, in candidates: [String]) -> String? {
+/// The candidate nearest `word` by edit distance, when it is near enough to be a slip of the keyboard ("did you
+/// mean"; policies, task headers).
+public func closest(_ word: String, in candidates: [String]) -> String? {
     let w = Array(word.lowercased())
     let best = candidates.map { ($0, editDistance(w, Array($0.lowercased()))) }.min { $0.1 < $1.1 }
     guard let (c, d) = best, d > 0 || c != word, d <= max(1, min(3, w.count / 3)) else { return nil }
