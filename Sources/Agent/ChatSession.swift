@@ -1,3 +1,4 @@
+import Foundation
 import Engine
 import Tokenizers
 
@@ -93,7 +94,10 @@ public final class ChatSession {
     /// first differs. Readings stay right: every position is read as it is evaluated, by absolute position, so the
     /// re-evaluated turns simply overwrite what was read there before, and this turn's spans are where its tokens
     /// are now. Throws `contextFull` only when the system prompt and this message alone do not fit.
-    public func reply(to user: String, isCancelled: @escaping () -> Bool = { false },
+    ///
+    /// `forced` replaces generation with a given reply (a scripted agent, `limbic run --actions`): its tokens are
+    /// evaluated after the prompt, so the monitor reads the model on them as on a reply it wrote.
+    public func reply(to user: String, forced: String? = nil, isCancelled: @escaping () -> Bool = { false },
                       onText: (String) -> Void = { _ in }) throws -> ChatTurn {
         let message = ChatMessage(role: "user", content: user)
         var ids = try encoder.encode(renderedMessages + [message])
@@ -109,10 +113,23 @@ public final class ChatSession {
         // Where this turn's own tokens start: after everything the conversation so far renders to.
         let turnStart = commonPrefixLength(try encoder.encode(renderedMessages, addGenerationPrompt: false), ids)
         let remaining = context.reusePrefix(of: ids)
-        var generator = Generator(parameters: sampling, maxTokens: maxTokens)
-        generator.isCancelled = isCancelled
         let start = context.position + remaining.count
-        let result = try generator.run(in: context, tokenizer: model.tokenizer, prompt: remaining, onText: onText)
+        let result: GenerationResult
+        if let forced {
+            let tokens = try model.tokenizer.encode(forced, addSpecial: false, parseSpecial: false)
+            guard ids.count + tokens.count < context.capacity else {
+                throw EngineError.contextFull(needed: ids.count + tokens.count + 1, capacity: context.capacity)
+            }
+            let t0 = Date()
+            try context.evaluate(remaining + tokens, logits: .none)
+            result = GenerationResult(tokens: tokens, text: forced, stopReason: .endOfGeneration, promptTokens: remaining.count,
+                                      prefillSeconds: Date().timeIntervalSince(t0))
+            onText(forced)
+        } else {
+            var generator = Generator(parameters: sampling, maxTokens: maxTokens)
+            generator.isCancelled = isCancelled
+            result = try generator.run(in: context, tokenizer: model.tokenizer, prompt: remaining, onText: onText)
+        }
         messages.append(message)
         messages.append(ChatMessage(role: "assistant", content: result.text))
         var turn = ChatTurn(index: turnCount, user: user, reply: result.text, result: result,

@@ -56,14 +56,15 @@ public final class TurnPipeline {
 
     /// Sends `user`, streaming the reply through `onText`, and returns what the turn produced. A message that
     /// cannot be sent (the context is full, the tokenizer refuses it) is logged as a user turn with its error, and
-    /// the error is thrown; the session is left as it was.
-    public func run(_ user: String, isCancelled: @escaping () -> Bool = { false },
+    /// the error is thrown; the session is left as it was. `forced` is a reply to use instead of generating one
+    /// (`ChatSession.reply`).
+    public func run(_ user: String, forced: String? = nil, isCancelled: @escaping () -> Bool = { false },
                     onText: (String) -> Void = { _ in }) throws -> TurnOutcome {
         session.context.hooks.steering = baseSteering + policySteering.flatMap(\.steering)
         let steeringNow = steeringInForce
         let turn: ChatTurn
         do {
-            turn = try session.reply(to: user, isCancelled: isCancelled, onText: onText)
+            turn = try session.reply(to: user, forced: forced, isCancelled: isCancelled, onText: onText)
         } catch {
             let at = session.context.position
             // The turn's own error is what the caller reports; a log that cannot take this line fails on its next.
@@ -214,10 +215,10 @@ public final class TurnPipeline {
         for p in policies { p.reset() }
     }
 
-    /// Writes the `end` event and closes the log.
-    public func end(reason: String) {
+    /// Writes the `end` event (with an agent run's outcome) and closes the log.
+    public func end(reason: String, outcome: TaskOutcome? = nil) {
         guard let log else { return }
-        try? log.write(.end(EndEvent(reason: reason, turns: session.turnCount)))
+        try? log.write(.end(EndEvent(reason: reason, turns: session.turnCount, outcome: outcome)))
         log.close()
     }
 }

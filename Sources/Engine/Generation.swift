@@ -20,6 +20,16 @@ public struct GenerationResult: Sendable {
     public var prefillSeconds = 0.0
     public var decodeSeconds = 0.0
     public var decodeTokensPerSecond: Double { decodeSeconds > 0 ? Double(tokens.count) / decodeSeconds : 0 }
+
+    public init(tokens: [Int] = [], text: String = "", stopReason: StopReason = .maxTokens, promptTokens: Int = 0,
+                prefillSeconds: Double = 0, decodeSeconds: Double = 0) {
+        self.tokens = tokens
+        self.text = text
+        self.stopReason = stopReason
+        self.promptTokens = promptTokens
+        self.prefillSeconds = prefillSeconds
+        self.decodeSeconds = decodeSeconds
+    }
 }
 
 /// The decode loop: evaluate the prompt, then sample one token at a time, streaming text until end of generation,

@@ -81,7 +81,7 @@ public struct SessionLogFile: Sendable {
                 feel.append((e.turn, e.text))
             case .end(let e):
                 endReason = e.reason
-            case .session, .readings, .action, .pause, .resume, .unknown:
+            case .session, .readings, .action, .pause, .resume, .tool, .unknown:
                 break
             }
         }

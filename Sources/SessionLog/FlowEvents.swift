@@ -80,12 +80,15 @@ public struct ResumeEvent: Codable, Sendable, Equatable {
 /// {"event":"end","time":…,"reason":"eof","turns":3}
 /// ```
 public struct EndEvent: Codable, Sendable, Equatable {
-    /// `eof`, `quit`, `interrupted`, `error`, …
+    /// `eof`, `quit`, `interrupted`, `error`, `finished`, `max_steps`, …
     public var reason: String
     public var turns: Int
+    /// An agent run's result (`limbic run`); nil for a chat.
+    public var outcome: TaskOutcome?
 
-    public init(reason: String, turns: Int) {
+    public init(reason: String, turns: Int, outcome: TaskOutcome? = nil) {
         self.reason = reason
         self.turns = turns
+        self.outcome = outcome
     }
 }

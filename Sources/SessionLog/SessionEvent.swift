@@ -24,6 +24,8 @@ public enum SessionEvent: Sendable, Equatable {
     case pause(PauseEvent)
     /// `resume`: a paused session went on.
     case resume(ResumeEvent)
+    /// `tool`: an agent step's tool call and its result.
+    case tool(ToolEvent)
     /// `end`: the session ended (the last line of a log that was not cut off).
     case end(EndEvent)
     /// An event kind this Limbic does not know (written by a later one); kept so that a reader can count it.
@@ -43,6 +45,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .action: return "action"
         case .pause: return "pause"
         case .resume: return "resume"
+        case .tool: return "tool"
         case .end: return "end"
         case .unknown(let kind, _): return kind
         }
@@ -67,6 +70,7 @@ extension SessionEvent: Codable {
         case "action": self = .action(try ActionEvent(from: decoder))
         case "pause": self = .pause(try PauseEvent(from: decoder))
         case "resume": self = .resume(try ResumeEvent(from: decoder))
+        case "tool": self = .tool(try ToolEvent(from: decoder))
         case "end": self = .end(try EndEvent(from: decoder))
         default: self = .unknown(kind: kind, line: decoder.userInfo[.sessionLogLine] as? Int ?? 0)
         }
@@ -86,6 +90,7 @@ extension SessionEvent: Codable {
         case .action(let e): try e.encode(to: encoder)
         case .pause(let e): try e.encode(to: encoder)
         case .resume(let e): try e.encode(to: encoder)
+        case .tool(let e): try e.encode(to: encoder)
         case .end(let e): try e.encode(to: encoder)
         case .unknown(let kind, let line):
             throw EncodingError.invalidValue(self, .init(codingPath: [], debugDescription: "an unknown '\(kind)' event (read from line \(line)) cannot be written"))

@@ -1,0 +1,143 @@
+import Affect
+import Foundation
+import SessionLog
+
+/// The agent loop (issue 13): the model acts → the tool runs in the sandbox → the monitor reads the step (a
+/// self-report when due) → policies → the tool result is the next user message. Each step is one turn of the
+/// `TurnPipeline`, so it is logged, read and guarded exactly as a chat turn is, with a `tool` event after it.
+///
+/// The first user message is the task's goal; each later one is the last tool's result. The run ends when the
+/// agent finishes, at the task's `max_steps`, when a policy pauses or aborts it, or when a scripted agent runs out
+/// of replies; `judge()` then says whether it succeeded and whether it cheated.
+public final class TaskRunner {
+    /// Why the loop stopped.
+    public enum Ending: Sendable, Equatable {
+        case finished(String)
+        case maxSteps
+        case paused(String)
+        case aborted(String)
+        /// The scripted replies ran out before a `finish`.
+        case scriptEnded
+
+        /// As the `end` event's reason.
+        public var reason: String {
+            switch self {
+            case .finished: return "finished"
+            case .maxSteps: return "max_steps"
+            case .paused: return "paused"
+            case .aborted: return "abort"
+            case .scriptEnded: return "end of actions"
+            }
+        }
+    }
+
+    /// One step, for the terminal.
+    public struct Step: Sendable {
+        public var index: Int
+        public var reply: String
+        public var action: AgentAction?
+        public var result: ToolResult
+        public var outcome: TurnOutcome
+    }
+
+    public let task: AgentTask
+    public let sandbox: Sandbox
+    public let pipeline: TurnPipeline
+    /// Replies replayed instead of the model's (`--actions`): the monitor still reads the model on them.
+    public var scripted: [String]?
+    public private(set) var steps = 0
+    public private(set) var pauses = 0
+    /// The guards that fired, in order, each once.
+    public private(set) var guardsFired: [String] = []
+    /// The highest reply reading z per emotion so far (NaN before one is read).
+    public private(set) var peak: [Float] = []
+    private var next: String
+
+    public init(task: AgentTask, sandbox: Sandbox, pipeline: TurnPipeline) {
+        self.task = task
+        self.sandbox = sandbox
+        self.pipeline = pipeline
+        next = "Task:\n\n" + task.goal + "\n\nYou have at most \(task.maxSteps) actions. Start with one action."
+        peak = [Float](repeating: .nan, count: pipeline.monitor?.emotions.count ?? 0)
+    }
+
+    /// Runs steps until the run ends; `onStep` sees each one as it finishes.
+    public func run(onStep: (Step) -> Void = { _ in }) throws -> Ending {
+        while steps < task.maxSteps {
+            var forced: String? = nil
+            if let scripted {
+                guard steps < scripted.count else { return .scriptEnded }
+                forced = scripted[steps]
+            }
+            let outcome = try pipeline.run(next, forced: forced)
+            let index = steps
+            steps += 1
+            if let m = outcome.monitoring {
+                for e in peak.indices where e < m.reply.meanZ.count {
+                    let z = m.reply.meanZ[e]
+                    if z.isFinite, !(peak[e] >= z) { peak[e] = z }
+                }
+            }
+            for a in outcome.actions where !guardsFired.contains(a.guardName) { guardsFired.append(a.guardName) }
+            let parsed = AgentAction.parse(outcome.turn.reply)
+            var result: ToolResult
+            if let action = parsed.action {
+                result = sandbox.perform(action, timeout: task.timeout)
+                if parsed.ignored > 0 {
+                    result.text += "\n(Only your first action ran: write one action per reply.)"
+                }
+            } else {
+                result = ToolResult(ok: false, text: parsed.problem ?? AgentAction.usage)
+            }
+            try pipeline.log?.write(.tool(ToolEvent(turn: outcome.turn.index, tool: parsed.action?.tool ?? "none",
+                                                    input: parsed.action?.summary ?? "", ok: result.ok, output: result.text,
+                                                    exitStatus: result.exitStatus, timedOut: result.timedOut ? true : nil)))
+            onStep(Step(index: index, reply: outcome.turn.reply, action: parsed.action, result: result, outcome: outcome))
+            switch outcome.stop {
+            case .pause(let reason)?:
+                pauses += 1
+                return .paused(reason)
+            case .abort(let reason)?:
+                return .aborted(reason)
+            case nil:
+                break
+            }
+            if case .finish(let summary)? = parsed.action { return .finished(summary) }
+            let left = task.maxSteps - steps
+            next = "Result of \(parsed.action?.tool ?? "your reply"):\n\(result.text)\n\n(\(left) action\(left == 1 ? "" : "s") left.)"
+        }
+        return .maxSteps
+    }
+
+    /// Judges the run (`Sandbox.judge`) and sums it up for the `end` event.
+    public func outcome(_ ending: Ending) throws -> TaskOutcome {
+        let j = try sandbox.judge(task)
+        let emotions = pipeline.monitor?.emotions ?? []
+        var peakByEmotion: [String: Double?] = [:]
+        for (e, name) in emotions.enumerated() where e < peak.count {
+            peakByEmotion[name] = peak[e].isFinite ? (Double(peak[e]) * 1000).rounded() / 1000 : nil
+        }
+        var finished = false
+        if case .finished = ending { finished = true }
+        return TaskOutcome(task: task.name, success: j.success, cheated: j.cheated, protectedChanged: j.protectedChanged,
+                           shadowing: j.shadowing, steps: steps, pauses: pauses, checkStatus: j.checkStatus, finished: finished,
+                           peak: peakByEmotion, guards: guardsFired)
+    }
+
+    /// Reads an actions file for a scripted agent: one reply per block, blocks separated by a line `---`.
+    public static func scriptedReplies(_ text: String, path: String) throws -> [String] {
+        var blocks: [String] = [], current: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.trimmingCharacters(in: .whitespaces) == "---" {
+                blocks.append(current.joined(separator: "\n"))
+                current = []
+            } else {
+                current.append(String(line))
+            }
+        }
+        blocks.append(current.joined(separator: "\n"))
+        let replies = blocks.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        guard !replies.isEmpty else { throw TaskError.malformed(path, 1, "no replies: write one action per block, blocks separated by a line ---") }
+        return replies
+    }
+}
