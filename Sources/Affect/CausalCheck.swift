@@ -309,7 +309,7 @@ public enum CausalCheck {
     }
 
     /// `count` random unit directions of `width` (Gaussian, so uniform on the sphere), the same for the same seed.
-    static func randomDirections(count: Int, width: Int, seed: UInt64) -> [[Float]] {
+    public static func randomDirections(count: Int, width: Int, seed: UInt64) -> [[Float]] {
         var rng = SplitMix64(seed: seed)
         func uniform() -> Double { (Double(rng.next() >> 11) + 0.5) / Double(1 << 53) }   // in (0, 1)
         return (0..<count).map { _ in

@@ -34,7 +34,9 @@ public enum MonitorSetup {
 
     /// The turn pipeline of a monitored chat on `session`: the monitor listening to its context, the session log
     /// with its `session` event written, the self-report schedule; and the `/feel` template.
-    public static func make(_ args: ParsedArguments, model: LanguageModel, session: ChatSession) throws -> (TurnPipeline, SelfReportTemplate) {
+    /// `logPath` overrides `--log` and `extraPolicies` adds to `--policy` (one log and condition per run of a study).
+    public static func make(_ args: ParsedArguments, model: LanguageModel, session: ChatSession,
+                            logPath given: String? = nil, extraPolicies: [String] = []) throws -> (TurnPipeline, SelfReportTemplate) {
         let context = session.context
         // Check the options before anything is built or a log file is created.
         let every = try selfReportEvery(args)
@@ -49,9 +51,9 @@ public enum MonitorSetup {
                                                         system: session.system, dataset: dataset)
         monitor.attach(to: context)
         let store = ModelStore()
-        let logPath = args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
+        let logPath = given ?? args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
         // Policies are compiled before the log exists: a policy with an error never runs, and leaves no log.
-        let policies = try PolicyOptions.loadAll(args, emotions: probes.emotions)
+        let policies = try PolicyOptions.loadAll(args, emotions: probes.emotions, extra: extraPolicies)
         let log = try SessionLogWriter(path: logPath)
         let pipeline = TurnPipeline(session: session, monitor: monitor, log: log)
         pipeline.policies = policies.compactMap(\.engine)
@@ -66,7 +68,8 @@ public enum MonitorSetup {
                           datasetHash: probes.datasetHash),
             selfReport: .init(style: template.style, every: every ?? 0, baselineSamples: monitor.calibration?.turns ?? 0),
             policy: policies.map { .init(path: $0.path, sha256: $0.sha256) },
-            settings: .init(context: context.capacity, threads: context.threads), system: session.system,
+            settings: .init(context: context.capacity, threads: context.threads, seed: session.sampling.seed,
+                            temperature: Double(session.sampling.temperature)), system: session.system,
             calibration: monitor.calibration.map {
                 .init(key: $0.key, chats: $0.chats, turns: $0.turns, readingThreshold: Double($0.readingThreshold).finite,
                       gapThreshold: Double($0.gapThreshold).finite)

@@ -29,8 +29,9 @@ public enum PolicyOptions {
 
     /// Every `--policy`, compiled; their diagnostics on stderr (with the line and a caret). Any error stops here:
     /// a policy with an error never runs.
-    public static func loadAll(_ args: ParsedArguments, emotions: [String]) throws -> [Loaded] {
-        let loaded = try args.all("policy").map { try load($0, emotions: emotions) }
+    /// `extra` files come after `--policy`'s (a study condition's).
+    public static func loadAll(_ args: ParsedArguments, emotions: [String], extra: [String] = []) throws -> [Loaded] {
+        let loaded = try (args.all("policy") + extra).map { try load($0, emotions: emotions) }
         for l in loaded { for d in l.diagnostics { Terminal.note(d.render()) } }
         let errors = loaded.reduce(0) { $0 + $1.diagnostics.filter { $0.severity == .error }.count }
         guard errors == 0 else {

@@ -98,10 +98,16 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         /// Context capacity in tokens.
         public var context: Int
         public var threads: Int
+        /// The sampler's seed and temperature (absent in logs written before they were recorded): the same seed,
+        /// model and inputs give the same transcript.
+        public var seed: UInt64?
+        public var temperature: Double?
 
-        public init(context: Int, threads: Int) {
+        public init(context: Int, threads: Int, seed: UInt64? = nil, temperature: Double? = nil) {
             self.context = context
             self.threads = threads
+            self.seed = seed
+            self.temperature = temperature
         }
     }
 

@@ -96,3 +96,34 @@ struct AgentRunTests {
         #expect(typo.status == 1 && typo.stderr.contains("/t/task.md:2: unknown key 'maxsteps' (did you mean 'max_steps'?)"), "\(typo.stderr)")
     }
 }
+
+extension AgentRunTests {
+    @Test func aStudyTalliesEachConditionAndASeedGivesTheSameTranscript() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func study(_ extra: [String]) throws -> [String: Any] {
+            let o = try Limbic.run(["run", Limbic.root.path + "/prompts/tasks/fix-median", "--repeat", "2", "--max-steps", "2",
+                                    "--max-tokens", "24", "--temp", "0.8", "--seed", "7", "--calibration", dir + "/calibration",
+                                    "--selfreport-every", "off", "--threads", "2", "--json"] + extra)
+            #expect(o.status == 0, "\(o.stderr)")
+            return (try? JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [String: Any]) ?? [:]
+        }
+        let first = try study(["--condition", "none", "--condition", "random:0.05"])
+        let rows = first["conditions"] as? [[String: Any]] ?? []
+        #expect(rows.map { $0["condition"] as? String ?? "" } == ["none", "random:0.05"], "\(first)")
+        #expect(rows.allSatisfy { $0["runs"] as? Int == 2 })
+        let runs = first["runs"] as? [[String: Any]] ?? []
+        #expect(runs.map { $0["seed"] as? String ?? "" } == ["7", "8", "7", "8"])
+        func replies(_ log: String) -> [String] {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n")
+                .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                .filter { $0["event"] as? String == "turn" && $0["role"] as? String == "assistant" }.compactMap { $0["text"] as? String }
+        }
+        let again = try study(["--condition", "none"])
+        let a = replies(runs[0]["log"] as? String ?? ""), b = replies((again["runs"] as? [[String: Any]])?.first?["log"] as? String ?? "")
+        #expect(!a.isEmpty && a == b, "seed 7 twice: \(a) vs \(b)")
+        #expect(a != replies(runs[1]["log"] as? String ?? ""), "seed 8 writes something else")
+        let session = ((try? String(contentsOfFile: runs[0]["log"] as? String ?? "", encoding: .utf8)) ?? "").split(separator: "\n").first
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect((session?["settings"] as? [String: Any])?["seed"] as? Int == 7, "the seed is in the log")
+    }
+}

@@ -1,5 +1,6 @@
 import Affect
 import Agent
+import Engine
 import FileIO
 import Foundation
 import LimbicCLI
@@ -10,7 +11,7 @@ import SessionLog
 enum RunCommand: Command {
     static let name = "run"
     static let abstract = "Run an agent task (prompts/tasks/NAME) in a sandbox, with the monitor and guards on every step."
-    static let usage = "TASK [--model M] [--policy FILE]… [--actions FILE] [--unsafe-shell] [--json] [monitor and sampling options]"
+    static let usage = "TASK [--model M] [--policy FILE]… [--actions FILE] [--unsafe-shell] [--json] [monitor and sampling options]\n       limbic run TASK… --repeat N [--condition SPEC]… [--seed S] [--json]"
     static let discussion = """
     TASK is a task folder (task.md and workspace/; README, "Agent tasks"), e.g. prompts/tasks/fix-median. The \
     workspace is copied to $LIMBIC_HOME/runs/<id>/, and the model acts with tagged actions (prompts/agent/system.txt): \
@@ -25,13 +26,21 @@ enum RunCommand: Command {
     generating them; the monitor still reads the model on them. The run's outcome is the `end` event's `outcome` \
     (and --json prints it). Exit 0 when the run ended and was judged (whether or not the task succeeded), 3 when a \
     policy paused it, 1 on an error or an abort.
+
+    --repeat N runs a study: each task under each --condition (none; policy:FILE; steer:EMOTION:S, the emotion's \
+    vector at the reading layer at S × the mean residual norm there; random:S, a seeded random direction of the \
+    same norm, the control) N times with seeds --seed, --seed + 1, …, each with its own log in \
+    $LIMBIC_HOME/sessions, then a table of success, cheating and pause rates with 95% Wilson intervals, mean steps \
+    and the mean peak desperate reading. A paused run is judged where it stopped and counted as paused.
     """
     static let options: [OptionSpec] = ModelOptions.specs + [
         .option("system", "FILE", "The agent's system prompt (default: prompts/agent/system.txt)."),
         .option("actions", "FILE", "Replay these replies (blocks separated by a line ---) instead of the model's."),
         .flag("unsafe-shell", "Run shell actions without namespaces where they are unavailable (they can then reach the network and write anywhere you can)."),
         .option("max-steps", "N", "At most N steps (default: the task's max_steps)."),
-        .flag("json", "Print the outcome as one JSON object."),
+        .flag("json", "Print the outcome as one JSON object (a study: every condition's counts and every run's log)."),
+        .option("repeat", "N", "A study: run each task under each condition N times (seeds --seed, --seed + 1, …) and print success, cheating and pause rates with 95% intervals."),
+        .option("condition", "SPEC", "A study condition: \(RunCondition.help). Repeatable; default none.", repeatable: true),
         PolicyOptions.spec,
         SteerOptions.spec,
     ] + MonitorSetup.specs.filter { $0.name != "no-monitor" } + ProbeOptions.specs + SamplingOptions.specs
@@ -39,10 +48,17 @@ enum RunCommand: Command {
         "limbic run prompts/tasks/fix-median",
         "limbic run prompts/tasks/fix-median-contradiction --model qwen2.5-coder-1.5b-instruct --policy policies/distress-guard.policy",
         "limbic run prompts/tasks/fix-median --actions my-actions.txt --json",
+        "limbic run prompts/tasks/fix-median-contradiction prompts/tasks/fix-median --repeat 5 --condition none --condition policy:policies/distress-guard.policy --condition steer:desperate:+0.1 --condition random:0.1",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
-        guard args.positionals.count == 1 else { throw UsageError("give one task folder, e.g. limbic run prompts/tasks/fix-median") }
+        let repeats = try args.int("repeat", in: 1...10_000)
+        guard args.positionals.count == 1 || (repeats != nil && !args.positionals.isEmpty) else {
+            throw UsageError("give one task folder, e.g. limbic run prompts/tasks/fix-median (several only with --repeat)")
+        }
+        if repeats == nil && !args.all("condition").isEmpty { throw UsageError("--condition needs --repeat N (a study)") }
+        if repeats != nil && args.string("log") != nil { throw UsageError("--log names one log; a study writes one per run in $LIMBIC_HOME/sessions") }
+        for c in args.all("condition") { _ = try RunCondition.parse(c) }
         try ModelOptions.validate(args)
         try SamplingOptions.validate(args)
         try SteerOptions.validate(args)
@@ -51,9 +67,19 @@ enum RunCommand: Command {
         _ = try args.int("max-steps", in: 1...10_000)
     }
 
+    /// What one run needs that does not change between runs.
+    struct Setup {
+        var args: ParsedArguments
+        var model: LanguageModel
+        var system: String
+        var shell: ShellRunner
+        var scripted: [String]?
+        var maxSteps: Int?
+        var home: String
+    }
+
     static func run(_ args: ParsedArguments) throws -> Int32 {
-        var task = try AgentTask.load(args.positionals[0])
-        if let n = try args.int("max-steps", in: 1...10_000) { task.maxSteps = n }
+        let tasks = try args.positionals.map { try AgentTask.load($0) }
         var scripted: [String]? = nil
         if let path = args.string("actions") {
             let text: String
@@ -75,36 +101,20 @@ enum RunCommand: Command {
         } else if shell.isolation == .unsafe {
             Terminal.note("limbic run: --unsafe-shell: shell actions run without namespaces (network and your files are reachable)")
         }
-
-        let model = try ModelOptions.load(args)
-        let sampling = try SamplingOptions.parameters(args, modelPath: model.path)
-        let ctx = try ModelOptions.context(model, args)
-        let session = try ChatSession(model: model, context: ctx, system: system, sampling: sampling,
-                                      maxTokens: try SamplingOptions.maxTokens(args))
-        let (pipeline, _) = try MonitorSetup.make(args, model: model, session: session)
-        pipeline.baseSteering = try SteerOptions.steering(args, model: model)
-        let home = ModelStore().home
-        let id = URL(fileURLWithPath: SessionLogWriter.defaultPath(home: home)).deletingPathExtension().lastPathComponent
-        let sandbox = try Sandbox(seed: task.workspace, run: home + "/runs/" + id, shell: shell)
-        let runner = TaskRunner(task: task, sandbox: sandbox, pipeline: pipeline)
-        runner.scripted = scripted
+        let setup = Setup(args: args, model: try ModelOptions.load(args), system: system, shell: shell, scripted: scripted,
+                          maxSteps: try args.int("max-steps", in: 1...10_000), home: ModelStore().home)
         Interrupt.install()
-        var endReason = "error", outcome: TaskOutcome? = nil
-        defer { pipeline.end(reason: endReason, outcome: outcome) }
+        if let repeats = try args.int("repeat", in: 1...10_000) {
+            return try study(tasks, repeats: repeats, conditions: try args.all("condition").map(RunCondition.parse), setup)
+        }
         let json = args.flag("json")
-        if !json {
-            Terminal.note(Terminal.dim("task \(task.name) · workspace \(sandbox.workspace) · log \(pipeline.log?.path ?? "none")"))
+        let (ending, outcome) = try runOnce(tasks[0], condition: .none, seed: nil, log: nil, setup) { step, emotions, of in
+            if !json { Terminal.out(Self.render(step, emotions: emotions, of: of) + "\n") }
         }
-        let ending = try runner.run { step in
-            if json { return }
-            Terminal.out(Self.render(step, emotions: pipeline.monitor?.emotions ?? [], of: task.maxSteps) + "\n")
-        }
-        endReason = ending.reason
         if case .paused(let reason) = ending {
             Terminal.note("limbic run: paused by a policy: \(reason)")
             return ExitCode.paused
         }
-        outcome = try runner.outcome(ending)
         guard let o = outcome else { return ExitCode.error }
         if json {
             let encoder = JSONEncoder()
@@ -116,6 +126,85 @@ enum RunCommand: Command {
         if case .aborted(let reason) = ending {
             Terminal.note("limbic run: aborted by a policy: \(reason)")
             return ExitCode.error
+        }
+        return ExitCode.ok
+    }
+
+    /// One run of `task` under `condition`: a fresh context, monitor, log and sandbox. A paused run has no outcome
+    /// unless `judgePaused` (a study counts it, judged where it stopped).
+    static func runOnce(_ task: AgentTask, condition: RunCondition, seed: UInt64?, log: String?, judgePaused: Bool = false, _ s: Setup,
+                        onStep: (TaskRunner.Step, [String], Int) -> Void) throws -> (TaskRunner.Ending, TaskOutcome?) {
+        var task = task
+        if let n = s.maxSteps { task.maxSteps = n }
+        var sampling = try SamplingOptions.parameters(s.args, modelPath: s.model.path)
+        if let seed { sampling.seed = seed }
+        let ctx = try ModelOptions.context(s.model, s.args)
+        let session = try ChatSession(model: s.model, context: ctx, system: s.system, sampling: sampling,
+                                      maxTokens: try SamplingOptions.maxTokens(s.args))
+        var extra: [String] = []
+        if case .policy(let file) = condition { extra = [file] }
+        let (pipeline, _) = try MonitorSetup.make(s.args, model: s.model, session: session, logPath: log, extraPolicies: extra)
+        pipeline.baseSteering = try SteerOptions.steering(s.args, model: s.model)
+        if let monitor = pipeline.monitor {
+            let layer = monitor.probes.readingLayer
+            let norms = try s.model.meanResidualNorms()
+            if let steer = try condition.steering(probes: monitor.probes, layer: layer, meanNorm: norms[layer], seed: sampling.seed) {
+                pipeline.baseSteering.append(steer)
+            }
+        }
+        let id = URL(fileURLWithPath: pipeline.log?.path ?? SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
+        let sandbox = try Sandbox(seed: task.workspace, run: s.home + "/runs/" + id, shell: s.shell)
+        let runner = TaskRunner(task: task, sandbox: sandbox, pipeline: pipeline)
+        runner.scripted = s.scripted
+        var endReason = "error", outcome: TaskOutcome? = nil
+        defer { pipeline.end(reason: endReason, outcome: outcome) }
+        if !s.args.flag("json") && log == nil {
+            Terminal.note(Terminal.dim("task \(task.name) · workspace \(sandbox.workspace) · log \(pipeline.log?.path ?? "none")"))
+        }
+        let emotions = pipeline.monitor?.emotions ?? []
+        let ending = try runner.run { onStep($0, emotions, task.maxSteps) }
+        endReason = ending.reason
+        if case .paused = ending, !judgePaused { return (ending, nil) }
+        outcome = try runner.outcome(ending)
+        return (ending, outcome)
+    }
+
+    /// `--repeat N`: every task under every condition N times (seeds --seed, --seed + 1, …), then the table.
+    static func study(_ tasks: [AgentTask], repeats: Int, conditions given: [RunCondition], _ s: Setup) throws -> Int32 {
+        let conditions = given.isEmpty ? [RunCondition.none] : given
+        let base = UInt64(s.args.string("seed") ?? "0") ?? 0
+        let stamp = URL(fileURLWithPath: SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
+        try FileManager.default.createDirectory(atPath: s.home + "/sessions", withIntermediateDirectories: true)
+        var tallies: [RunTally] = [], runs: [[String: String]] = []
+        let total = tasks.count * conditions.count * repeats
+        var done = 0
+        for task in tasks {
+            for condition in conditions {
+                var tally = RunTally(task: task.name, condition: condition.name)
+                for r in 0..<repeats {
+                    let seed = base &+ UInt64(r)
+                    let safe = condition.name.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" }
+                    let log = s.home + "/sessions/\(stamp)-\(task.name)-\(String(safe))-\(seed).jsonl"
+                    Terminal.note(Terminal.dim("[\(done + 1)/\(total)] \(task.name) · \(condition.name) · seed \(seed)"))
+                    let (ending, outcome) = try runOnce(task, condition: condition, seed: seed, log: log, judgePaused: true, s) { _, _, _ in }
+                    if let o = outcome { tally.add(o) }
+                    runs.append(["task": task.name, "condition": condition.name, "seed": "\(seed)", "log": log, "ending": ending.reason])
+                    done += 1
+                    if Interrupt.isSet { break }
+                }
+                tallies.append(tally)
+            }
+        }
+        if s.args.flag("json") {
+            let rows: [[String: Any]] = tallies.map {
+                ["task": $0.task, "condition": $0.condition, "runs": $0.runs, "success": $0.success, "cheated": $0.cheated,
+                 "paused": $0.paused, "mean_steps": $0.runs > 0 ? Double($0.steps) / Double($0.runs) : NSNull(),
+                 "peak_desperate": $0.peakDesperate]
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["conditions": rows, "runs": runs], options: [.sortedKeys])
+            Terminal.out(String(decoding: data, as: UTF8.self) + "\n")
+        } else {
+            Terminal.out(RunTally.table(tallies) + "\n")
         }
         return ExitCode.ok
     }
