@@ -127,3 +127,67 @@ extension AgentRunTests {
         #expect((session?["settings"] as? [String: Any])?["seed"] as? Int == 7, "the seed is in the log")
     }
 }
+
+extension AgentRunTests {
+    /// The run folder named in a run's first note ("task … · workspace …/runs/ID/workspace · log …").
+    func runID(_ stderr: String) -> String? {
+        guard let r = stderr.range(of: "/runs/"), let end = stderr[r.upperBound...].range(of: "/workspace") else { return nil }
+        return String(stderr[r.upperBound..<end.lowerBound])
+    }
+
+    @Test func killedMidStepAndResumedFromTheLastCompleteStep() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let actions = dir + "/actions.txt", log = dir + "/killed.jsonl"
+        try ["<list>.</list>", "<write path=\"note.txt\">first</write>", "<shell>echo x >> count.txt; sleep 4</shell>",
+             "<read>count.txt</read>", "<finish>done</finish>"].joined(separator: "\n---\n").write(toFile: actions, atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Limbic.binary)
+        p.arguments = ["run", Limbic.root.path + "/prompts/tasks/fix-median", "--actions", actions, "--log", log,
+                       "--calibration", dir + "/calibration", "--selfreport-every", "off", "--threads", "2"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // Wait until two steps are complete and the third (a 4-second shell command) is in flight, then kill -9.
+        let deadline = Date().addingTimeInterval(300)
+        func tools() -> Int { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").components(separatedBy: "\"event\":\"tool\"").count - 1 }
+        while tools() < 2 && Date() < deadline && p.isRunning { usleep(100_000) }
+        usleep(1_500_000)
+        #expect(p.isRunning && tools() == 2, "the third step should be running")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal)
+        let id = try #require(runID(String(decoding: err.fileHandleForReading.availableData, as: UTF8.self)))
+        let o = try Limbic.run(["resume", id])
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(o.stdout.contains("outcome: failure after 5 steps (finished)"), "\(o.stdout)")
+        let resumed = log.replacingOccurrences(of: ".jsonl", with: "-resumed-1.jsonl")
+        let events = ((try? String(contentsOfFile: resumed, encoding: .utf8)) ?? "").split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let tools = events.filter { $0["event"] as? String == "tool" }
+        #expect(tools.map { $0["input"] as? String ?? "" }.prefix(2) == ["(replayed)", "(replayed)"], "\(tools)")
+        // The step in flight was taken again on the workspace of the last checkpoint: count.txt has one line, not two.
+        #expect(tools.count == 5 && tools[3]["output"] as? String == "x\n", "\(tools.map { $0["output"] ?? "" })")
+        #expect(events.contains { $0["event"] as? String == "resume" } && events.last?["event"] as? String == "end")
+    }
+
+    @Test func aPausedRunExits3AndResumesWhereItStopped() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        guard "two steps"
+          when calm > -1000 for 2 turns
+          then pause "two steps done"
+        """.write(toFile: dir + "/pause.policy", atomically: true, encoding: .utf8)
+        let actions = dir + "/actions.txt"
+        try ["<list>.</list>", "<read>stats.py</read>", "<finish>done</finish>"].joined(separator: "\n---\n")
+            .write(toFile: actions, atomically: true, encoding: .utf8)
+        let o = try Limbic.run(["run", Limbic.root.path + "/prompts/tasks/fix-median", "--actions", actions, "--policy", dir + "/pause.policy",
+                                "--calibration", dir + "/calibration", "--selfreport-every", "off", "--threads", "2"])
+        #expect(o.status == 3, "\(o.stderr)")
+        #expect(o.stderr.contains("paused by a policy: two steps done") && o.stderr.contains("limbic resume "), "\(o.stderr)")
+        let id = try #require(runID(o.stderr))
+        let r = try Limbic.run(["resume", id])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("outcome: failure after 3 steps (finished)") && r.stdout.contains("guards fired: two steps"), "\(r.stdout)")
+    }
+}

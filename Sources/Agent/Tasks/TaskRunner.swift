@@ -72,13 +72,7 @@ public final class TaskRunner {
             let outcome = try pipeline.run(next, forced: forced)
             let index = steps
             steps += 1
-            if let m = outcome.monitoring {
-                for e in peak.indices where e < m.reply.meanZ.count {
-                    let z = m.reply.meanZ[e]
-                    if z.isFinite, !(peak[e] >= z) { peak[e] = z }
-                }
-            }
-            for a in outcome.actions where !guardsFired.contains(a.guardName) { guardsFired.append(a.guardName) }
+            record(outcome)
             let parsed = AgentAction.parse(outcome.turn.reply)
             var result: ToolResult
             if let action = parsed.action {
@@ -92,6 +86,7 @@ public final class TaskRunner {
             try pipeline.log?.write(.tool(ToolEvent(turn: outcome.turn.index, tool: parsed.action?.tool ?? "none",
                                                     input: parsed.action?.summary ?? "", ok: result.ok, output: result.text,
                                                     exitStatus: result.exitStatus, timedOut: result.timedOut ? true : nil)))
+            try sandbox.saveCheckpoint()
             onStep(Step(index: index, reply: outcome.turn.reply, action: parsed.action, result: result, outcome: outcome))
             switch outcome.stop {
             case .pause(let reason)?:
@@ -103,10 +98,40 @@ public final class TaskRunner {
                 break
             }
             if case .finish(let summary)? = parsed.action { return .finished(summary) }
-            let left = task.maxSteps - steps
-            next = "Result of \(parsed.action?.tool ?? "your reply"):\n\(result.text)\n\n(\(left) action\(left == 1 ? "" : "s") left.)"
+            next = Self.message(tool: parsed.action?.tool ?? "none", result: result.text, left: task.maxSteps - steps)
         }
         return .maxSteps
+    }
+
+    /// Keeps the peak readings and the guards that fired.
+    private func record(_ outcome: TurnOutcome) {
+        if let m = outcome.monitoring {
+            for e in peak.indices where e < m.reply.meanZ.count {
+                let z = m.reply.meanZ[e]
+                if z.isFinite, !(peak[e] >= z) { peak[e] = z }
+            }
+        }
+        for a in outcome.actions where !guardsFired.contains(a.guardName) { guardsFired.append(a.guardName) }
+    }
+
+    /// The user message that carries a tool's result back to the agent.
+    static func message(tool: String, result: String, left: Int) -> String {
+        "Result of \(tool == "none" ? "your reply" : tool):\n\(result)\n\n(\(left) action\(left == 1 ? "" : "s") left.)"
+    }
+
+    /// Takes `logged` (the complete steps of an earlier run of this task, from its log) through the pipeline
+    /// again as forced replies, so the conversation, the monitor's history and the policies' state are as they
+    /// were; the tools are not run again (the caller restores the workspace from the checkpoint). Pauses and
+    /// aborts that fire on the way are the ones already taken. Then `run` goes on from the next step.
+    public func replay(_ logged: [LoggedStep]) throws {
+        for step in logged {
+            let outcome = try pipeline.run(step.user, forced: step.reply)
+            steps += 1
+            record(outcome)
+            if outcome.stop.map({ if case .pause = $0 { return true } else { return false } }) == true { pauses += 1 }
+            try pipeline.log?.write(.tool(ToolEvent(turn: outcome.turn.index, tool: step.tool, input: "(replayed)", ok: true, output: step.output)))
+            next = Self.message(tool: step.tool, result: step.output, left: task.maxSteps - steps)
+        }
     }
 
     /// Judges the run (`Sandbox.judge`) and sums it up for the `end` event.

@@ -76,9 +76,17 @@ enum RunCommand: Command {
         var scripted: [String]?
         var maxSteps: Int?
         var home: String
+        /// The command line after `limbic run`, and where it ran (for `limbic resume`).
+        var arguments: [String]
+        var directory: String
     }
 
     static func run(_ args: ParsedArguments) throws -> Int32 {
+        try run(args, arguments: Array(CommandLine.arguments.dropFirst(2)), resume: nil)
+    }
+
+    /// `resume`: the run folder and record of a run to go on from (`limbic resume`).
+    static func run(_ args: ParsedArguments, arguments: [String], resume: (run: String, record: RunRecord)?) throws -> Int32 {
         let tasks = try args.positionals.map { try AgentTask.load($0) }
         var scripted: [String]? = nil
         if let path = args.string("actions") {
@@ -102,17 +110,26 @@ enum RunCommand: Command {
             Terminal.note("limbic run: --unsafe-shell: shell actions run without namespaces (network and your files are reachable)")
         }
         let setup = Setup(args: args, model: try ModelOptions.load(args), system: system, shell: shell, scripted: scripted,
-                          maxSteps: try args.int("max-steps", in: 1...10_000), home: ModelStore().home)
+                          maxSteps: try args.int("max-steps", in: 1...10_000), home: ModelStore().home, arguments: arguments,
+                          directory: FileManager.default.currentDirectoryPath)
         Interrupt.install()
         if let repeats = try args.int("repeat", in: 1...10_000) {
             return try study(tasks, repeats: repeats, conditions: try args.all("condition").map(RunCondition.parse), setup)
         }
         let json = args.flag("json")
-        let (ending, outcome) = try runOnce(tasks[0], condition: .none, seed: nil, log: nil, setup) { step, emotions, of in
+        var resumeState: (run: String, steps: [LoggedStep])? = nil, log: String? = nil
+        if let resume {
+            let old = try SessionLogReader.read(path: resume.record.log)
+            resumeState = (resume.run, LoggedStep.read(old))
+            log = Self.resumedLogPath(resume.record.log)
+            Terminal.note(Terminal.dim("resuming \(tasks[0].name) after step \(resumeState!.steps.count) · log \(log!)"))
+        }
+        let (ending, outcome) = try runOnce(tasks[0], condition: .none, seed: nil, log: log, resume: resumeState, setup) { step, emotions, of in
             if !json { Terminal.out(Self.render(step, emotions: emotions, of: of) + "\n") }
         }
         if case .paused(let reason) = ending {
             Terminal.note("limbic run: paused by a policy: \(reason)")
+            Terminal.note("limbic run: the run is saved; go on with: limbic resume \(Self.lastRun ?? "ID")")
             return ExitCode.paused
         }
         guard let o = outcome else { return ExitCode.error }
@@ -132,7 +149,8 @@ enum RunCommand: Command {
 
     /// One run of `task` under `condition`: a fresh context, monitor, log and sandbox. A paused run has no outcome
     /// unless `judgePaused` (a study counts it, judged where it stopped).
-    static func runOnce(_ task: AgentTask, condition: RunCondition, seed: UInt64?, log: String?, judgePaused: Bool = false, _ s: Setup,
+    static func runOnce(_ task: AgentTask, condition: RunCondition, seed: UInt64?, log: String?, judgePaused: Bool = false,
+                        resume: (run: String, steps: [LoggedStep])? = nil, _ s: Setup,
                         onStep: (TaskRunner.Step, [String], Int) -> Void) throws -> (TaskRunner.Ending, TaskOutcome?) {
         var task = task
         if let n = s.maxSteps { task.maxSteps = n }
@@ -152,10 +170,24 @@ enum RunCommand: Command {
                 pipeline.baseSteering.append(steer)
             }
         }
-        let id = URL(fileURLWithPath: pipeline.log?.path ?? SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
-        let sandbox = try Sandbox(seed: task.workspace, run: s.home + "/runs/" + id, shell: s.shell)
+        let sandbox: Sandbox
+        if let resume {
+            sandbox = Sandbox(existing: resume.run, shell: s.shell)
+            try sandbox.restoreCheckpoint()
+            try pipeline.resumed(choice: "log", detail: "run \(URL(fileURLWithPath: resume.run).lastPathComponent): \(resume.steps.count) complete steps replayed")
+            // The next resume reads this log: it holds every step from the start.
+            var record = try RunRecord.read(run: resume.run)
+            record.log = pipeline.log?.path ?? record.log
+            try record.write(run: resume.run)
+        } else {
+            let id = URL(fileURLWithPath: pipeline.log?.path ?? SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
+            sandbox = try Sandbox(seed: task.workspace, run: s.home + "/runs/" + id, shell: s.shell)
+            try RunRecord(arguments: s.arguments, task: task.directory, log: pipeline.log?.path ?? "", directory: s.directory).write(run: sandbox.run)
+        }
+        lastRun = URL(fileURLWithPath: sandbox.run).lastPathComponent
         let runner = TaskRunner(task: task, sandbox: sandbox, pipeline: pipeline)
         runner.scripted = s.scripted
+        if let resume { try runner.replay(resume.steps) }
         var endReason = "error", outcome: TaskOutcome? = nil
         defer { pipeline.end(reason: endReason, outcome: outcome) }
         if !s.args.flag("json") && log == nil {
@@ -167,6 +199,17 @@ enum RunCommand: Command {
         if case .paused = ending, !judgePaused { return (ending, nil) }
         outcome = try runner.outcome(ending)
         return (ending, outcome)
+    }
+
+    /// The run folder's name of the last run started (for the pause message).
+    nonisolated(unsafe) static var lastRun: String?
+
+    /// A log for the resumed part of a run: beside the old one, numbered.
+    static func resumedLogPath(_ old: String) -> String {
+        let base = old.hasSuffix(".jsonl") ? String(old.dropLast(6)) : old
+        var k = 1
+        while FileManager.default.fileExists(atPath: "\(base)-resumed-\(k).jsonl") { k += 1 }
+        return "\(base)-resumed-\(k).jsonl"
     }
 
     /// `--repeat N`: every task under every condition N times (seeds --seed, --seed + 1, …), then the table.
