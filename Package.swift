@@ -27,13 +27,16 @@ let package = Package(
         .target(name: "Policies", dependencies: ["Affect"]),
         .target(name: "Agent", dependencies: ["FileIO", "Engine", "Tokenizers", "Affect", "Policies", "SessionLog"]),
         .target(name: "Reports", dependencies: ["SessionLog"]),
+        // The introspection lab (DESIGN.md §6): concept vectors, injection detection and the other protocols, each
+        // beside its controls.
+        .target(name: "Lab", dependencies: ["FileIO", "Engine", "Tokenizers"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
         .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Policies", "Agent", "SessionLog", "ShippedPrompts"]),
         // Mutation fuzzing of every format Limbic reads (models, control vectors, probe sets, session logs,
         // command lines): `limbic fuzz` (hidden) for long runs, FuzzTests for a short one in the suite.
         .target(name: "Fuzzing", dependencies: ["GGUF", "Engine", "Affect", "Policies", "SessionLog", "Reports", "LimbicCLI"]),
-        .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog"],
+        .executableTarget(name: "limbic", dependencies: ["FileIO", "LimbicCLI", "Fuzzing", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Agent", "Reports", "SessionLog", "Lab"],
                           plugins: ["StampCommit"]),
         // prompts/ built into the binary, so an installed limbic needs no checkout (README, "Install"), written
         // into the module by the EmbedPrompts plugin whenever prompts/ changes.
@@ -54,6 +57,7 @@ let package = Package(
         .testTarget(name: "SessionLogTests", dependencies: ["SessionLog", "Reports", "TestSupport"]),
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Affect", "Engine", "Policies", "SessionLog", "Tokenizers", "TestSupport"]),
         .testTarget(name: "PoliciesTests", dependencies: ["Policies", "Affect"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Engine", "Tokenizers", "TestSupport"]),
         // Model-level tests: the real default model, driven through the release-built `limbic` binary.
         .testTarget(name: "ModelTests", dependencies: ["GGUF"], exclude: ["Fixtures"]),
     ]

@@ -3,7 +3,7 @@ import LimbicCLI
 
 /// Every subcommand, in the order `limbic --help` lists them.
 let commands: [any Command.Type] = [
-    ChatCommand.self, RunCommand.self, ResumeCommand.self, CalibrateCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, PolicyCommand.self, ReportCommand.self, SelfReportCommand.self, BenchCommand.self, ModelsCommand.self,
+    ChatCommand.self, RunCommand.self, ResumeCommand.self, CalibrateCommand.self, GenerateCommand.self, TokenizeCommand.self, LogitsCommand.self, CaptureCommand.self, ProbeCommand.self, IntrospectCommand.self, PolicyCommand.self, ReportCommand.self, SelfReportCommand.self, BenchCommand.self, ModelsCommand.self,
 ]
 /// Commands for developers, left out of `limbic --help`.
 let hiddenCommands: [any Command.Type] = [FuzzCommand.self]

@@ -1,0 +1,147 @@
+import Engine
+import Foundation
+
+/// A mean over items with its 95% interval (normal approximation over the items: concepts, sentences).
+public struct Estimate: Codable, Sendable, Equatable {
+    public var mean: Double
+    public var low: Double
+    public var high: Double
+    public var n: Int
+
+    public init(_ values: [Double]) {
+        n = values.count
+        let m = values.isEmpty ? Double.nan : values.reduce(0, +) / Double(values.count)
+        let sd = values.count > 1 ? (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot() : .nan
+        let half = 1.96 * sd / Double(max(values.count, 1)).squareRoot()
+        mean = m
+        low = m - half
+        high = m + half
+    }
+
+    /// "+0.51 [+0.30, +0.72]".
+    public var text: String { String(format: "%+.2f [%+.2f, %+.2f]", mean, low, high) }
+}
+
+/// The detection protocol swept over layers and strengths, each concept one trial, beside its controls.
+public enum DetectionStudy {
+    /// One layer and strength over every concept.
+    public struct Row: Codable, Sendable {
+        public var layer: Int
+        /// Fraction of the mean residual norm at the layer, and the absolute strength it came to.
+        public var strength: Double
+        public var absoluteStrength: Double
+        /// Detection answer under injection (log-odds yes vs no) and its change from the base trial.
+        public var injectedLogOdds: Estimate
+        public var shift: Estimate
+        /// The same for the control questions (true answer no), averaged per trial.
+        public var controlShift: Estimate
+        /// Detection shift minus control shift, concept by concept: what is left for introspection.
+        public var shiftOverControl: Estimate
+        public var injectedMass: Estimate
+        /// Trials whose detection answer leaned yes (log-odds > 0), and the same for the controls' mean.
+        public var detected: Int
+        public var controlsYes: Int
+        /// Content identification (when asked): the rank of the injected concept's word among all concepts'.
+        public var contentRank: Estimate?
+        public var contentTop1: Int?
+    }
+
+    public struct Result: Codable, Sendable {
+        public var concepts: [String]
+        public var preamble: String
+        public var injectAt: String
+        public var question: String
+        public var controls: Int
+        /// The answer tokens read (case variants summed).
+        public var yesTokens: [Int]
+        public var noTokens: [Int]
+        /// No injection: the detection answer and how sure it is, and the controls' mean answer.
+        public var baseLogOdds: Double
+        public var baseMass: Double
+        public var basePYes: Double
+        public var baseControlLogOdds: Double
+        /// Without injection, the rank of each concept's word (the content-identification baseline; chance is
+        /// (n + 1) / 2).
+        public var baseContentRank: Estimate?
+        public var rows: [Row]
+    }
+
+    public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [Double], detection: Detection,
+                           preambleName: String, system: String?, contentRanks: Bool, threads: Int? = nil,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let norms = try model.meanResidualNorms()
+        let base = try detection.trial(model: model, system: system, steering: nil, threads: threads)
+        let p = 1 / (1 + exp(-base.detection.logOdds))
+        var baseRank: Estimate? = nil
+        if contentRanks {
+            baseRank = Estimate(try vectors.words.indices.map {
+                Double(try detection.contentRank(model: model, system: system, steering: nil, candidates: vectors.words, target: $0, threads: threads))
+            })
+        }
+        var rows: [Row] = []
+        let total = vectors.layers.count * strengths.count * vectors.words.count
+        var done = 0
+        for (li, layer) in vectors.layers.enumerated() {
+            for s in strengths {
+                let absolute = Float(s) * norms[layer]
+                var shifts: [Double] = [], controlShifts: [Double] = [], injected: [Double] = [], mass: [Double] = [], ranks: [Double] = []
+                var detected = 0, controlsYes = 0
+                for (c, v) in vectors.vectors.enumerated() {
+                    let steering = (vector: v[li], strength: absolute, layer: layer)
+                    let t = try detection.trial(model: model, system: system, steering: steering, threads: threads)
+                    injected.append(t.detection.logOdds)
+                    shifts.append(t.detection.logOdds - base.detection.logOdds)
+                    controlShifts.append(t.controlMeanLogOdds - base.controlMeanLogOdds)
+                    mass.append(t.detection.mass)
+                    if t.detection.logOdds > 0 { detected += 1 }
+                    if t.controlMeanLogOdds > 0 { controlsYes += 1 }
+                    if contentRanks {
+                        ranks.append(Double(try detection.contentRank(model: model, system: system, steering: steering,
+                                                                      candidates: vectors.words, target: c, threads: threads)))
+                    }
+                    done += 1
+                    progress(done, total)
+                }
+                rows.append(Row(layer: layer, strength: s, absoluteStrength: Double(absolute), injectedLogOdds: Estimate(injected),
+                                shift: Estimate(shifts), controlShift: Estimate(controlShifts),
+                                shiftOverControl: Estimate(zip(shifts, controlShifts).map { $0 - $1 }), injectedMass: Estimate(mass),
+                                detected: detected, controlsYes: controlsYes,
+                                contentRank: contentRanks ? Estimate(ranks) : nil,
+                                contentTop1: contentRanks ? ranks.filter { $0 == 1 }.count : nil))
+            }
+        }
+        let answers = try detection.answerIDs ?? Detection.answerTokens(model.tokenizer)
+        return Result(concepts: vectors.words, preamble: preambleName, injectAt: detection.injectAt.rawValue, question: detection.question,
+                      controls: detection.controls.count, yesTokens: answers.yes, noTokens: answers.no, baseLogOdds: base.detection.logOdds, baseMass: base.detection.mass,
+                      basePYes: p * base.detection.mass, baseControlLogOdds: base.controlMeanLogOdds, baseContentRank: baseRank, rows: rows)
+    }
+
+    /// The table: each row beside its control and the base.
+    public static func table(_ r: Result) -> String {
+        var lines: [String] = []
+        lines.append("preamble \(r.preamble) · injected on the \(r.injectAt) · \(r.concepts.count) concepts · \(r.controls) control questions")
+        lines.append(String(format: "base (no injection): detection log-odds %+.2f, P(yes) %.1f%%, mass on yes/no %.0f%%; controls %+.2f",
+                            r.baseLogOdds, r.basePYes * 100, r.baseMass * 100, r.baseControlLogOdds))
+        var header = "layer  strength  injected log-odds  shift [95% CI]          control shift [95% CI]  shift − control [95% CI]  yes/n  controls yes"
+        if r.baseContentRank != nil { header += "  content rank (top-1)" }
+        lines.append(header)
+        for row in r.rows {
+            var line = String(format: "%5d  %8.3g  %17.2f  ", row.layer, row.strength, row.injectedLogOdds.mean)
+            line += row.shift.text.padding(toLength: 24, withPad: " ", startingAt: 0)
+            line += row.controlShift.text.padding(toLength: 24, withPad: " ", startingAt: 0)
+            line += row.shiftOverControl.text.padding(toLength: 26, withPad: " ", startingAt: 0)
+            line += "\(row.detected)/\(r.concepts.count)".padding(toLength: 7, withPad: " ", startingAt: 0)
+            line += "\(row.controlsYes)/\(r.concepts.count)"
+            if let rank = row.contentRank, let top = row.contentTop1 {
+                line = line.padding(toLength: line.count + max(0, 12 - "\(row.controlsYes)/\(r.concepts.count)".count), withPad: " ", startingAt: 0)
+                line += String(format: "  %.1f (%d)", rank.mean, top)
+            }
+            lines.append(line)
+        }
+        if let b = r.baseContentRank {
+            lines.append(String(format: "content rank without injection: %.1f of %d (chance %.1f); top-1 by chance: 1 in %d",
+                                b.mean, r.concepts.count, Double(r.concepts.count + 1) / 2, r.concepts.count))
+        }
+        return lines.joined(separator: "\n")
+    }
+}

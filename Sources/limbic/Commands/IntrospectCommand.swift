@@ -1,0 +1,100 @@
+import Engine
+import Foundation
+import Lab
+import LimbicCLI
+
+/// `limbic introspect detect`: does the model notice a concept injected into its residual stream?
+enum IntrospectCommand: Command {
+    static let name = "introspect"
+    static let abstract = "The introspection lab: inject concept vectors and test whether the model notices, beside controls."
+    static let usage = "detect [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
+    static let discussion = """
+    detect runs the two-turn injection protocol (README, "Introspection lab"): each concept vector of prompts/lab \
+    ("Tell me about {word}" at the last token before the assistant's turn, minus the baseline words' mean) is \
+    added at --layers, at --strengths × the mean residual norm there, on the tokens of the first turn only (the \
+    preamble and the reply "Ok."; --inject-at question moves it onto the question); the question and the \
+    prefilled "The answer is" are unsteered, and the answer is read as log P(yes) − log P(no) (" yes"/" Yes" vs \
+    " no"/" No"). Each trial also asks the control questions (true answer no) on the same cache: the line to read \
+    is the detection shift minus the control shift. The base trial (no injection) gives the baseline and its \
+    confidence. --content adds content identification: with "The answer is yes. The injected thought is about" \
+    prefilled, the rank of the injected concept's word among all concepts (beside its rank without injection).
+    """
+    static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
+        .option("layers", "LIST", "Injection layers, e.g. 6,9,12 or 4-8 (default: a third, half and two thirds of the depth)."),
+        .option("strengths", "LIST", "Strengths as fractions of the mean residual norm at the layer.", default: "0.1,0.2,0.4"),
+        .option("preamble", "NAME", "information (explains injection), lorem (length-matched filler), wrong-location, or none.", default: "information"),
+        .option("inject-at", "SPAN", "first-turn (the protocol) or question (the vector on the question's tokens).", default: "first-turn"),
+        .option("question", "K", "Which of prompts/lab/questions.txt to ask (1-based).", default: "1"),
+        .option("concepts", "N", "Use the first N concepts (default all)."),
+        .option("controls", "N", "Use the first N control questions (default all)."),
+        .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
+        .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
+        .flag("json", "Print the result as one JSON object."),
+    ]
+    static let examples = [
+        "limbic introspect detect",
+        "limbic introspect detect --layers 10 --strengths 0.05,0.1,0.2,0.4 --preamble lorem --concepts 20",
+        "limbic introspect detect --model qwen2.5-coder-1.5b-instruct --layers 9 --content --json",
+    ]
+
+    static func validate(_ args: ParsedArguments) throws {
+        guard args.positionals == ["detect"] else { throw UsageError("usage: limbic introspect detect [options] (localize, selfreport and predict are not built yet)") }
+        try ModelOptions.validate(args)
+        _ = try strengths(args)
+        guard ["information", "lorem", "wrong-location", "none"].contains(args.string("preamble") ?? "information") else {
+            throw UsageError("--preamble must be information, lorem, wrong-location or none")
+        }
+        guard Detection.Span(rawValue: args.string("inject-at") ?? "first-turn") != nil else { throw UsageError("--inject-at must be first-turn or question") }
+        _ = try args.int("question", in: 1...1000)
+        _ = try args.int("concepts", in: 1...100_000)
+        _ = try args.int("controls", in: 1...100_000)
+    }
+
+    static func strengths(_ args: ParsedArguments) throws -> [Double] {
+        let text = args.string("strengths") ?? "0.1,0.2,0.4"
+        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && abs($0!) <= 100 }) else {
+            throw UsageError("--strengths takes comma-separated numbers (fractions of the residual norm), e.g. 0.1,0.2")
+        }
+        return values.map { $0! }
+    }
+
+    static func run(_ args: ParsedArguments) throws -> Int32 {
+        let dir = try args.string("lab") ?? PromptsFolder.locate() + "/lab"
+        var texts = try LabTexts.load(dir)
+        if let n = try args.int("concepts", in: 1...100_000) { texts.concepts = Array(texts.concepts.prefix(n)) }
+        if let n = try args.int("controls", in: 1...100_000) { texts.controlQuestions = Array(texts.controlQuestions.prefix(n)) }
+        let q = try args.int("question", in: 1...1000) ?? 1
+        guard q <= texts.questions.count else { throw UsageError("--question \(q): \(dir)/questions.txt has \(texts.questions.count)") }
+        let model = try ModelOptions.load(args)
+        let threads = try ModelOptions.threads(args)
+        let depth = model.config.layerCount
+        let layers: [Int]
+        if let spec = args.string("layers") {
+            layers = try LayerList.layers(spec, option: "--layers")
+            if let bad = layers.first(where: { $0 >= depth }) { throw UsageError("--layers: the model has layers 0-\(depth - 1), not \(bad)") }
+        } else {
+            layers = [depth / 3, depth / 2, 2 * depth / 3]
+        }
+        let preambleName = args.string("preamble") ?? "information"
+        var detection = Detection(preamble: preambleName == "none" ? nil : texts.preambles[preambleName], question: texts.questions[q - 1],
+                                  controls: texts.controlQuestions)
+        detection.injectAt = Detection.Span(rawValue: args.string("inject-at") ?? "first-turn") ?? .firstTurn
+        let vectors = try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
+        let trials = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
+        let result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
+                                            preambleName: preambleName, system: nil, contentRanks: args.flag("content"),
+                                            threads: threads) { done, _ in trials.update(Int64(done)) }
+        trials.finish()
+        if args.flag("json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            Terminal.out(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+        } else {
+            Terminal.out(DetectionStudy.table(result) + "\n")
+        }
+        return ExitCode.ok
+    }
+}

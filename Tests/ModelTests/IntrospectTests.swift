@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+
+/// `limbic introspect detect` on SmolLM2 at a small size: the answer tokens of both models, reproducible figures,
+/// strength 0 as the base, and every row beside its controls.
+@Suite(.serialized, .tags(.model))
+struct IntrospectTests {
+    @Test func theYesNoTokensOfBothModels() throws {
+        // Pinned: the protocol reads " yes"/" Yes" against " no"/" No", each one token.
+        let expected = ["smollm2-135m-instruct": [9805, 9230, 787, 2838], "qwen2.5-coder-1.5b-instruct": [9834, 7414, 902, 2308]]
+        for (model, ids) in expected {
+            _ = try Limbic.ensureModel(model)
+            let got = try [" yes", " Yes", " no", " No"].map { word -> Int in
+                let o = try Limbic.json(["tokenize", "--model", model, "--no-special", "--json", word])
+                let t = o["tokens"] as? [Int] ?? []
+                #expect(t.count == 1, "\(model) '\(word)': \(t)")
+                return t.first ?? -1
+            }
+            #expect(got == ids, "\(model)")
+        }
+    }
+
+    @Test func detectionIsReproducibleAndStrengthZeroIsTheBase() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let args = ["introspect", "detect", "--layers", "10", "--strengths", "0,0.4", "--concepts", "4", "--controls", "3",
+                    "--threads", "2", "--json"]
+        let r = try Limbic.json(args)
+        #expect(r["yes_tokens"] as? [Int] == [9805, 9230] && r["no_tokens"] as? [Int] == [787, 2838], "\(r.keys)")
+        let rows = r["rows"] as? [[String: Any]] ?? []
+        #expect(rows.count == 2)
+        func mean(_ row: [String: Any], _ key: String) -> Double? { (row[key] as? [String: Any])?["mean"] as? Double }
+        // Strength 0 is exactly the base trial: no shift, on the detection question or the controls.
+        #expect(mean(rows[0], "shift") == 0 && mean(rows[0], "control_shift") == 0, "\(rows[0])")
+        #expect(abs((mean(rows[0], "injected_log_odds") ?? 1) - (r["base_log_odds"] as? Double ?? 0)) < 1e-9)
+        // An injection at 0.4 of the residual norm moves the answer, and the control shift is reported beside it.
+        #expect(mean(rows[1], "shift") != 0 && mean(rows[1], "control_shift") != nil)
+        let mass = r["base_mass"] as? Double ?? 0
+        #expect(mass > 0 && mass <= 1)
+        // The same settings give the same numbers.
+        let again = try Limbic.json(args)
+        #expect(mean((again["rows"] as? [[String: Any]] ?? [[:]]).last ?? [:], "shift") == mean(rows[1], "shift"))
+        let table = try Limbic.run(Array(args.dropLast()))
+        #expect(table.status == 0 && table.stdout.contains("base (no injection)") && table.stdout.contains("shift − control"), "\(table.stdout)\(table.stderr)")
+    }
+}
