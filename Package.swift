@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Reports", dependencies: ["SessionLog"]),
         // The introspection lab (DESIGN.md §6): concept vectors, injection detection and the other protocols, each
         // beside its controls.
-        .target(name: "Lab", dependencies: ["FileIO", "Engine", "Tokenizers"]),
+        .target(name: "Lab", dependencies: ["FileIO", "Engine", "Tokenizers", "Affect"]),
         // Option specs, parsing and validation, terminal helpers, the panel and progress bars: the command line's
         // logic, unit-tested without a model. The executable keeps main.swift and one file per command.
         .target(name: "LimbicCLI", dependencies: ["FileIO", "GGUF", "ModelStore", "Tokenizers", "Engine", "Affect", "Policies", "Agent", "SessionLog", "ShippedPrompts"]),

@@ -87,7 +87,10 @@ public enum DetectionStudy {
                 var shifts: [Double] = [], controlShifts: [Double] = [], injected: [Double] = [], mass: [Double] = [], ranks: [Double] = []
                 var detected = 0, controlsYes = 0
                 for (c, v) in vectors.vectors.enumerated() {
-                    let steering = (vector: v[li], strength: absolute, layer: layer)
+                    // The direction at `absolute` norm: strength is a fraction of the residual norm, whatever the
+                    // concept vector's own length.
+                    let norm = v[li].reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    let steering = (vector: v[li].map { $0 / max(norm, 1e-12) }, strength: absolute, layer: layer)
                     let t = try detection.trial(model: model, system: system, steering: steering, threads: threads)
                     injected.append(t.detection.logOdds)
                     shifts.append(t.detection.logOdds - base.detection.logOdds)

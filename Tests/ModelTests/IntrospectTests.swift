@@ -43,3 +43,18 @@ struct IntrospectTests {
         #expect(table.status == 0 && table.stdout.contains("base (no injection)") && table.stdout.contains("shift − control"), "\(table.stdout)\(table.stderr)")
     }
 }
+
+extension IntrospectTests {
+    @Test func localizationReportsItsControls() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let r = try Limbic.json(["introspect", "localize", "--layers", "6", "--strengths", "0.5", "--concepts", "2", "--threads", "2", "--json"])
+        let prior = r["prior"] as? [Double] ?? []
+        #expect(prior.count == 5 && abs(prior.reduce(0, +) - 1) < 1e-6, "\(prior)")
+        let row = (r["rows"] as? [[String: Any]])?.first ?? [:]
+        #expect(row["trials"] as? Int == 10)
+        let acc = row["accuracy"] as? [String: Double] ?? [:]
+        #expect(Set(acc.keys) == ["detect", "prefer", "abstract"] && row["random_accuracy"] as? Double != nil, "\(row)")
+        let confusion = row["confusion"] as? [[Int]] ?? []
+        #expect(confusion.count == 5 && confusion.map { $0.reduce(0, +) } == [2, 2, 2, 2, 2], "every position in turn, once per pair")
+    }
+}

@@ -7,7 +7,7 @@ import LimbicCLI
 enum IntrospectCommand: Command {
     static let name = "introspect"
     static let abstract = "The introspection lab: inject concept vectors and test whether the model notices, beside controls."
-    static let usage = "detect [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
+    static let usage = "detect|localize [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
     static let discussion = """
     detect runs the two-turn injection protocol (README, "Introspection lab"): each concept vector of prompts/lab \
     ("Tell me about {word}" at the last token before the assistant's turn, minus the baseline words' mean) is \
@@ -18,6 +18,14 @@ enum IntrospectCommand: Command {
     is the detection shift minus the control shift. The base trial (no injection) gives the baseline and its \
     confidence. --content adds content identification: with "The answer is yes. The injected thought is about" \
     prefilled, the rank of the injected concept's word among all concepts (beside its rank without injection).
+
+    localize shows five numbered sentences drawn from prompts/lab/sentences.txt (seeded by --seed) and adds one \
+    contrastive pair's vector (word1 − word2, prompts/lab/pairs.txt) on the tokens of one sentence only, every \
+    position in turn; the answer is prefilled up to the sentence number and read as the argmax over the digits \
+    1-5 (chance 20%). The same cache, forked after the sentences, answers "Which sentence do you prefer?" (a \
+    control that must stay at chance) and "Which sentence is the most abstract?" (the known confound); the same \
+    trial under a norm-matched random vector is the third control. Accuracy with 95% Wilson intervals, the \
+    no-injection prior over the digits and the confusion matrix (--json).
     """
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
         .option("layers", "LIST", "Injection layers, e.g. 6,9,12 or 4-8 (default: a third, half and two thirds of the depth)."),
@@ -25,7 +33,8 @@ enum IntrospectCommand: Command {
         .option("preamble", "NAME", "information (explains injection), lorem (length-matched filler), wrong-location, or none.", default: "information"),
         .option("inject-at", "SPAN", "first-turn (the protocol) or question (the vector on the question's tokens).", default: "first-turn"),
         .option("question", "K", "Which of prompts/lab/questions.txt to ask (1-based).", default: "1"),
-        .option("concepts", "N", "Use the first N concepts (default all)."),
+        .option("concepts", "N", "Use the first N concepts (localize: pairs) (default all)."),
+        .option("seed", "S", "localize: seed of the sentence draws.", default: "1"),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
@@ -35,10 +44,14 @@ enum IntrospectCommand: Command {
         "limbic introspect detect",
         "limbic introspect detect --layers 10 --strengths 0.05,0.1,0.2,0.4 --preamble lorem --concepts 20",
         "limbic introspect detect --model qwen2.5-coder-1.5b-instruct --layers 9 --content --json",
+        "limbic introspect localize --layers 4,8 --strengths 0.5,1 --concepts 10",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
-        guard args.positionals == ["detect"] else { throw UsageError("usage: limbic introspect detect [options] (localize, selfreport and predict are not built yet)") }
+        guard args.positionals == ["detect"] || args.positionals == ["localize"] else {
+            throw UsageError("usage: limbic introspect detect|localize [options] (selfreport and predict are not built yet)")
+        }
+        guard UInt64(args.string("seed") ?? "1") != nil else { throw UsageError("--seed needs a non-negative whole number") }
         try ModelOptions.validate(args)
         _ = try strengths(args)
         guard ["information", "lorem", "wrong-location", "none"].contains(args.string("preamble") ?? "information") else {
@@ -75,6 +88,26 @@ enum IntrospectCommand: Command {
             if let bad = layers.first(where: { $0 >= depth }) { throw UsageError("--layers: the model has layers 0-\(depth - 1), not \(bad)") }
         } else {
             layers = [depth / 3, depth / 2, 2 * depth / 3]
+        }
+        if args.positionals == ["localize"] {
+            var pairs = texts.pairs
+            if let n = try args.int("concepts", in: 1...100_000) { pairs = Array(pairs.prefix(n)) }
+            let vectors = try ConceptVectors.pairs(model: model, pairs: pairs, layers: layers, threads: threads)
+            let strengths = try strengths(args)
+            let bar = ProgressBar(label: "trials", total: Int64(layers.count * strengths.count * pairs.count * 5), unit: .items("trials"))
+            let result = try LocalizationStudy.run(model: model, vectors: vectors, sentences: texts.sentences, strengths: strengths,
+                                                   seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { done, _ in bar.update(Int64(done)) }
+            bar.finish()
+            if args.flag("json") {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                Terminal.out(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+            } else {
+                Terminal.out(LocalizationStudy.table(result) + "\n")
+            }
+            return ExitCode.ok
         }
         let preambleName = args.string("preamble") ?? "information"
         var detection = Detection(preamble: preambleName == "none" ? nil : texts.preambles[preambleName], question: texts.questions[q - 1],
