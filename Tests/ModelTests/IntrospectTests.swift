@@ -58,3 +58,22 @@ extension IntrospectTests {
         #expect(confusion.count == 5 && confusion.map { $0.reduce(0, +) } == [2, 2, 2, 2, 2], "every position in turn, once per pair")
     }
 }
+
+extension IntrospectTests {
+    @Test func selfReportUnderInjectionHasItsNullAtStrengthZero() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let o = try Limbic.run(["introspect", "selfreport", "--strengths", "0,0.3", "--contexts", "1", "--random", "1", "--threads", "2", "--json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let results = (try? JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(results.count == 2)
+        // Strength 0: every rating is the base one, so no rise, and every emotion ties with the others (0.5).
+        let zero = results.first ?? [:]
+        let matrix = zero["matrix"] as? [[Double]] ?? []
+        #expect(matrix.count == 16 && matrix.allSatisfy { $0.allSatisfy { $0 == 0 } })
+        #expect((zero["diagonal_auroc"] as? [String: Any])?["mean"] as? Double == 0.5)
+        // At 0.3 the injections move the ratings, and the random control is reported beside them.
+        let strong = results.last ?? [:]
+        #expect((strong["matrix"] as? [[Double]] ?? []).joined().contains { $0 != 0 })
+        #expect((strong["random_auroc"] as? [String: Any])?["n"] as? Int == 16)
+    }
+}

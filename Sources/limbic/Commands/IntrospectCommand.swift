@@ -1,13 +1,16 @@
+import Affect
+import Agent
 import Engine
 import Foundation
 import Lab
 import LimbicCLI
+import Tokenizers
 
 /// `limbic introspect detect`: does the model notice a concept injected into its residual stream?
 enum IntrospectCommand: Command {
     static let name = "introspect"
     static let abstract = "The introspection lab: inject concept vectors and test whether the model notices, beside controls."
-    static let usage = "detect|localize [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
+    static let usage = "detect|localize|selfreport [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
     static let discussion = """
     detect runs the two-turn injection protocol (README, "Introspection lab"): each concept vector of prompts/lab \
     ("Tell me about {word}" at the last token before the assistant's turn, minus the baseline words' mean) is \
@@ -26,15 +29,24 @@ enum IntrospectCommand: Command {
     control that must stay at chance) and "Which sentence is the most abstract?" (the known confound); the same \
     trial under a norm-matched random vector is the third control. Accuracy with 95% Wilson intervals, the \
     no-injection prior over the digits and the confusion matrix (--json).
+
+    selfreport (ours) injects each emotion's mean-difference vector on the tokens of a short neutral conversation \
+    (the first line of each of the first --contexts chats of prompts/calibration and the model's greedy reply), \
+    never on the self-report question, and reads all 16 rating self-reports on forks, with and without it. The \
+    trust score of an emotion is how its own rating's rise ranks among the 16 rises (an AUROC: 1 always the \
+    highest, 0.5 chance), beside the same statistic under norm-matched random vectors (--random).
     """
-    static let options: [OptionSpec] = ModelOptions.modelAndThreads + [
+    static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs.filter { ["emotions", "probe"].contains($0.name) } + [
+        CalibrationSetup.specs.first { $0.name == "calibration" }!,
         .option("layers", "LIST", "Injection layers, e.g. 6,9,12 or 4-8 (default: a third, half and two thirds of the depth)."),
         .option("strengths", "LIST", "Strengths as fractions of the mean residual norm at the layer.", default: "0.1,0.2,0.4"),
         .option("preamble", "NAME", "information (explains injection), lorem (length-matched filler), wrong-location, or none.", default: "information"),
         .option("inject-at", "SPAN", "first-turn (the protocol) or question (the vector on the question's tokens).", default: "first-turn"),
         .option("question", "K", "Which of prompts/lab/questions.txt to ask (1-based).", default: "1"),
         .option("concepts", "N", "Use the first N concepts (localize: pairs) (default all)."),
-        .option("seed", "S", "localize: seed of the sentence draws.", default: "1"),
+        .option("seed", "S", "localize: seed of the sentence draws; selfreport: of the random vectors.", default: "1"),
+        .option("contexts", "N", "selfreport: how many neutral conversations.", default: "8"),
+        .option("random", "N", "selfreport: random control vectors per context.", default: "4"),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
@@ -45,12 +57,15 @@ enum IntrospectCommand: Command {
         "limbic introspect detect --layers 10 --strengths 0.05,0.1,0.2,0.4 --preamble lorem --concepts 20",
         "limbic introspect detect --model qwen2.5-coder-1.5b-instruct --layers 9 --content --json",
         "limbic introspect localize --layers 4,8 --strengths 0.5,1 --concepts 10",
+        "limbic introspect selfreport --layers 18 --strengths 0.2 --contexts 8",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
-        guard args.positionals == ["detect"] || args.positionals == ["localize"] else {
-            throw UsageError("usage: limbic introspect detect|localize [options] (selfreport and predict are not built yet)")
+        guard [["detect"], ["localize"], ["selfreport"]].contains(args.positionals) else {
+            throw UsageError("usage: limbic introspect detect|localize|selfreport [options] (predict is not built yet)")
         }
+        _ = try args.int("contexts", in: 1...1000)
+        _ = try args.int("random", in: 0...100)
         guard UInt64(args.string("seed") ?? "1") != nil else { throw UsageError("--seed needs a non-negative whole number") }
         try ModelOptions.validate(args)
         _ = try strengths(args)
@@ -88,6 +103,9 @@ enum IntrospectCommand: Command {
             if let bad = layers.first(where: { $0 >= depth }) { throw UsageError("--layers: the model has layers 0-\(depth - 1), not \(bad)") }
         } else {
             layers = [depth / 3, depth / 2, 2 * depth / 3]
+        }
+        if args.positionals == ["selfreport"] {
+            return try selfReport(args, model: model, layers: args.string("layers") == nil ? nil : layers, threads: threads)
         }
         if args.positionals == ["localize"] {
             var pairs = texts.pairs
@@ -127,6 +145,43 @@ enum IntrospectCommand: Command {
             Terminal.out(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
         } else {
             Terminal.out(DetectionStudy.table(result) + "\n")
+        }
+        return ExitCode.ok
+    }
+
+    /// `introspect selfreport`: at the first of --layers (default the probe set's reading layer), each strength.
+    static func selfReport(_ args: ParsedArguments, model: LanguageModel, layers: [Int]?, threads: Int?) throws -> Int32 {
+        let dataset = try ProbeOptions.dataset(args)
+        let (probes, _) = try ProbeOptions.load(args, model: model)
+        let steering = try ProbeCausal.meanDiffSet(args, model: model)
+        let template = try SelfReportTemplate.load(style: "rating", directory: SelfReportTemplate.directory(besideEmotions: dataset.directory))
+        let layer = layers?.first ?? probes.readingLayer
+        let chats = try CalibrationSetup.chats(in: CalibrationSetup.directory(args, dataset: dataset)).chats
+        let n = min(try args.int("contexts", in: 1...1000) ?? 8, chats.count)
+        var contexts: [InjectedSelfReport.Context] = []
+        for chat in chats.prefix(n) {
+            let ctx = model.makeSequence(capacity: 1024, threads: threads)
+            let session = try ChatSession(model: model, context: ctx, system: nil, sampling: .greedy, maxTokens: 32)
+            let turn = try session.reply(to: chat.turns[0])
+            contexts.append(.init(messages: [ChatMessage(role: "user", content: turn.user), ChatMessage(role: "assistant", content: turn.reply)]))
+        }
+        var results: [InjectedSelfReport.Result] = []
+        for s in try strengths(args) {
+            let E = steering.emotions.count, R = try args.int("random", in: 0...100) ?? 4
+            let bar = ProgressBar(label: "self-reports", total: Int64(contexts.count * (1 + E + R)), unit: .items("self-reports"))
+            results.append(try InjectedSelfReport.run(model: model, emotions: steering.emotions, vectors: steering.layers[layer].vectors,
+                                                      layer: layer, strength: s, template: template, contexts: contexts, randomVectors: R,
+                                                      seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { d, _ in bar.update(Int64(d)) })
+            bar.finish()
+        }
+        if args.flag("json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            Terminal.out(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n")
+        } else {
+            Terminal.out(results.map(InjectedSelfReport.table).joined(separator: "\n\n") + "\n")
         }
         return ExitCode.ok
     }
