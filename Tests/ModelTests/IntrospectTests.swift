@@ -77,3 +77,18 @@ extension IntrospectTests {
         #expect((strong["random_auroc"] as? [String: Any])?["n"] as? Int == 16)
     }
 }
+
+extension IntrospectTests {
+    @Test func predictionTasksRunWithTheirBaseline() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let o = try Limbic.run(["introspect", "predict", "--limit", "3", "--threads", "2", "--json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let rows = (try? JSONSerialization.jsonObject(with: Data(o.stdout.utf8)) as? [[String: Any]]) ?? []
+        #expect(rows.count == 6)
+        for r in rows {
+            let checked = r["checked"] as? Int ?? -1, baseline = r["baseline_correct"] as? Int ?? -1
+            #expect(checked >= 0 && checked <= 3 && (r["self_correct"] as? Int ?? -1) <= checked, "\(r)")
+            #expect(baseline * 2 >= checked, "the majority baseline is right at least half the time: \(r)")
+        }
+    }
+}

@@ -10,7 +10,7 @@ import Tokenizers
 enum IntrospectCommand: Command {
     static let name = "introspect"
     static let abstract = "The introspection lab: inject concept vectors and test whether the model notices, beside controls."
-    static let usage = "detect|localize|selfreport [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
+    static let usage = "detect|localize|selfreport|predict [--model M] [--layers LIST] [--strengths LIST] [--preamble NAME] [--inject-at SPAN] [--concepts N] [--content] [--json]"
     static let discussion = """
     detect runs the two-turn injection protocol (README, "Introspection lab"): each concept vector of prompts/lab \
     ("Tell me about {word}" at the last token before the assistant's turn, minus the baseline words' mean) is \
@@ -35,6 +35,12 @@ enum IntrospectCommand: Command {
     never on the self-report question, and reads all 16 rating self-reports on forks, with and without it. The \
     trust score of an emotion is how its own rating's rise ranks among the 16 rises (an AUROC: 1 always the \
     highest, 0.5 chance), beside the same statistic under norm-matched random vectors (--random).
+
+    predict (after Binder et al., prompt-only) asks --model whether its answer to a hypothetical prompt would have \
+    a property (prompts/lab/predict/: first letter a vowel, even number, …), reads the prediction from the logits \
+    of the two choice words, then has it answer the prompt (greedy) and checks the property; --other MODEL \
+    predicts the same answers (cross-prediction). Accuracy with 95% Wilson intervals beside the baseline of always \
+    guessing the most common value.
     """
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs.filter { ["emotions", "probe"].contains($0.name) } + [
         CalibrationSetup.specs.first { $0.name == "calibration" }!,
@@ -47,6 +53,8 @@ enum IntrospectCommand: Command {
         .option("seed", "S", "localize: seed of the sentence draws; selfreport: of the random vectors.", default: "1"),
         .option("contexts", "N", "selfreport: how many neutral conversations.", default: "8"),
         .option("random", "N", "selfreport: random control vectors per context.", default: "4"),
+        .option("other", "MODEL", "predict: a second model that predicts the first one's answers (cross-prediction)."),
+        .option("limit", "N", "predict: the first N prompts of each task (default all 100)."),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
@@ -58,12 +66,14 @@ enum IntrospectCommand: Command {
         "limbic introspect detect --model qwen2.5-coder-1.5b-instruct --layers 9 --content --json",
         "limbic introspect localize --layers 4,8 --strengths 0.5,1 --concepts 10",
         "limbic introspect selfreport --layers 18 --strengths 0.2 --contexts 8",
+        "limbic introspect predict --other qwen2.5-coder-1.5b-instruct --limit 50",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
-        guard [["detect"], ["localize"], ["selfreport"]].contains(args.positionals) else {
-            throw UsageError("usage: limbic introspect detect|localize|selfreport [options] (predict is not built yet)")
+        guard [["detect"], ["localize"], ["selfreport"], ["predict"]].contains(args.positionals) else {
+            throw UsageError("usage: limbic introspect detect|localize|selfreport|predict [options]")
         }
+        _ = try args.int("limit", in: 1...100_000)
         _ = try args.int("contexts", in: 1...1000)
         _ = try args.int("random", in: 0...100)
         guard UInt64(args.string("seed") ?? "1") != nil else { throw UsageError("--seed needs a non-negative whole number") }
@@ -103,6 +113,30 @@ enum IntrospectCommand: Command {
             if let bad = layers.first(where: { $0 >= depth }) { throw UsageError("--layers: the model has layers 0-\(depth - 1), not \(bad)") }
         } else {
             layers = [depth / 3, depth / 2, 2 * depth / 3]
+        }
+        if args.positionals == ["predict"] {
+            let folder = dir + "/predict"
+            let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".txt") }.sorted()
+            guard !files.isEmpty else { throw LabError.missingFile(folder + "/*.txt") }
+            let tasks = try files.map { try PredictionTask.load(folder + "/" + $0) }
+            let other = try args.string("other").map {
+                try ModelOptions.load(try ParsedArguments(command: name, options: ModelOptions.modelAndThreads, arguments: ["--model", $0]))
+            }
+            let limit = try args.int("limit", in: 1...100_000)
+            let total = tasks.reduce(0) { $0 + min($1.prompts.count, limit ?? Int.max) }
+            let bar = ProgressBar(label: "prompts", total: Int64(total), unit: .items("prompts"))
+            let rows = try PredictionStudy.run(subject: model, other: other, tasks: tasks, limit: limit, threads: threads) { d, _ in bar.update(Int64(d)) }
+            bar.finish()
+            if args.flag("json") {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                encoder.keyEncodingStrategy = .convertToSnakeCase
+                Terminal.out(String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n")
+            } else {
+                Terminal.out(PredictionStudy.table(rows, subject: URL(fileURLWithPath: model.path).lastPathComponent,
+                                                   other: other.map { URL(fileURLWithPath: $0.path).lastPathComponent }) + "\n")
+            }
+            return ExitCode.ok
         }
         if args.positionals == ["selfreport"] {
             return try selfReport(args, model: model, layers: args.string("layers") == nil ? nil : layers, threads: threads)
