@@ -39,7 +39,7 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public static func read(run: String) throws -> RunRecord {
         let path = Self.path(run: run)
         guard FileManager.default.fileExists(atPath: path) else {
-            throw TaskError.sandbox("\(run) is not a run folder (no run.json); runs are in $LIMBIC_HOME/runs")
+            throw TaskError.noRun(run)
         }
         do { return try JSONDecoder().decode(RunRecord.self, from: Data(try RegularFile.read(path, limit: 1 << 20))) } catch let e as FileIOError {
             throw TaskError.sandbox("\(e)")

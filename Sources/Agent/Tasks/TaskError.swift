@@ -7,15 +7,15 @@ public enum TaskError: Error, CustomStringConvertible, Equatable {
     case malformed(String, Int, String)
     /// The sandbox could not be made (copying the workspace, creating the run folder).
     case sandbox(String)
-    /// No namespaces for the shell, and `--unsafe-shell` was not given.
-    case noIsolation(String)
+    /// `limbic resume ID`: no run there.
+    case noRun(String)
 
     public var description: String {
         switch self {
         case let .notATask(dir, why): return "\(dir): not a task folder: \(why)"
         case let .malformed(path, line, message): return "\(path):\(line): \(message)"
         case let .sandbox(message): return "sandbox: \(message)"
-        case let .noIsolation(why): return "shell commands are refused: \(why); pass --unsafe-shell to run them without isolation (they can then read and write anything you can)"
+        case let .noRun(run): return "\(run) is not a run folder (no run.json): give a folder name from $LIMBIC_HOME/runs, which a paused run prints"
         }
     }
 }
