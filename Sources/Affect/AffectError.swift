@@ -12,6 +12,7 @@ public enum AffectError: Error, CustomStringConvertible {
     case badTemplate(path: String, line: Int, reason: String)
     case templateTokens(style: String, reason: String)
     case unusableBaseline(style: String, reason: String)
+    case badTrustScores(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -37,6 +38,8 @@ public enum AffectError: Error, CustomStringConvertible {
             return "the '\(style)' self-report baseline measured on this model is unusable (\(reason)): check the model with 'limbic models verify', or chat with --no-monitor"
         case .unknownMethod(let m):
             return "unknown method '\(m)' (\(ExtractionMethod.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .badTrustScores(let p, let r):
+            return "\(p) is not a trust-score file (\(r)): delete it, or measure again with 'limbic introspect selfreport --save'"
         case .badActivations(let p, let r):
             return "\(p) is not a dump of this model's activations on this dataset: \(r); unset LIMBIC_LOAD_ACTIVATIONS to read the passages with the model"
         }

@@ -44,6 +44,8 @@ public final class Monitor {
     /// The null distributions against neutral chat (readings per kind, self-reports) and the flags' thresholds;
     /// without it, readings are z against the probe set's neutral passages and no self-report z or flag is given.
     public var calibration: ChatCalibration?
+    /// How far each emotion's self-report follows an injection of it (`TrustScores`), when measured.
+    public var trust: TrustScores?
     /// Self-report answers with less probability than this on the answer tokens count as missing.
     public var massFloor = AnswerDistribution.massFloor
     /// Every monitored turn so far (for correlations and policies); `clear()` forgets them.

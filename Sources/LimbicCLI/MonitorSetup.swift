@@ -49,6 +49,7 @@ public enum MonitorSetup {
         let monitor = Monitor(model: model, probes: probes, chat: chat, template: template, capacity: context.capacity)
         monitor.calibration = try CalibrationSetup.load(args, model: model, probes: probes, selfReport: template,
                                                         system: session.system, dataset: dataset)
+        monitor.trust = try TrustScores.load(probeSet: probePath)
         monitor.attach(to: context)
         let store = ModelStore()
         let logPath = given ?? args.string("log") ?? SessionLogWriter.defaultPath(home: store.home)
@@ -73,7 +74,7 @@ public enum MonitorSetup {
             calibration: monitor.calibration.map {
                 .init(key: $0.key, chats: $0.chats, turns: $0.turns, readingThreshold: Double($0.readingThreshold).finite,
                       gapThreshold: Double($0.gapThreshold).finite)
-            })))
+            }, trust: monitor.trust?.scores)))
         return (pipeline, feel)
     }
 }

@@ -9,6 +9,8 @@ import Foundation
 /// dimmed and never flagged.
 public struct Panel {
     public var emotions: [String]
+    /// Each emotion's self-report trust score, shown in the full panel (`/readings`) when measured.
+    public var trust: TrustScores?
     public var color: Bool
     public var width: Int
 
@@ -56,6 +58,7 @@ public struct Panel {
                 if let sz = m.selfReportZ, i < sz.count { report += " (" + Self.number(sz[i], "%+4.1f", width: 4) + ")" }
                 let c = confidence(r, i)
                 report += "  " + Self.number(c.mass * 100, "%3.0f%%", width: 4) + " " + Self.number(c.entropy, "%.1fb", width: 4)
+                if all, let t = trust?.scores[name] { report += String(format: "  trust %.2f", t) }
                 line += r.isConfident(i) ? report : dim(report + " ~")
             }
             if let f = m.flag(i) {
@@ -66,6 +69,11 @@ public struct Panel {
         }
         if let r = m.selfReport, names.contains(where: { n in r.emotions.firstIndex(of: n).map { !r.isConfident($0) } ?? false }) {
             lines.append(dim("~ barely answered (little probability on the digits, or spread over them): never flagged"))
+        }
+        if all, let t = trust, m.selfReport != nil {
+            let random = t.random.map { String(format: ", random vectors %.2f", $0) } ?? ""
+            lines.append(dim(String(format: "trust: how the self-report followed injections of its emotion (AUROC; 0.5 chance%@; layer %d, %.3g of the residual norm)",
+                                    random, t.layer, t.strength)))
         }
         if !steering.isEmpty {
             let line = "⇢ steered: " + steering.joined(separator: "; ") + " — readings at and after a steered layer carry the vector itself"

@@ -25,14 +25,17 @@ extension ReadingCorrelations {
             let most = perEmotion.map(\.n).max() ?? 0
             return "reading vs self-report: too few turns (at most \(most) with both a reading and a self-report of the same emotion; \(options.minimumPairs) needed"
                 + (belowMassFloor > 0 ? "; \(belowMassFloor) self-report\(belowMassFloor == 1 ? "" : "s") under the \(Int((options.massFloor * 100).rounded()))% mass floor left out" : "") + ")\n"
+                + trustLine
         }
         var s = "reading vs self-report per emotion (Spearman over turns\(logCount > 0 ? ", from \(logCount) log\(logCount == 1 ? "" : "s")" : ""))\n"
         s += Self.pad("emotion", 12) + Self.pad("rho [95% CI]", 22) + Self.pad("p", 8) + Self.pad("others", 8) + Self.pad("rank", 7)
-            + Self.pad("partial [95% CI]", 22) + "n\n"
+            + Self.pad("partial [95% CI]", 22) + (trust.isEmpty ? "n\n" : Self.pad("n", 8) + "trust\n")
         for r in perEmotion {
             s += Self.pad(String(r.emotion.prefix(11)), 12) + Self.pad(Self.withInterval(r.rho, r.interval), 22) + Self.pad(Self.pValue(r.p), 8)
             s += Self.pad(Self.signed(r.otherMean), 8) + Self.pad(r.rankInRow.map { $0.trimmed(places: 1) + "/\(r.rowSize)" } ?? "—", 7)
-            s += Self.pad(Self.withInterval(r.partial, r.partialInterval), 22) + "\(r.n)" + (r.partialN != r.n ? " (\(r.partialN))" : "") + "\n"
+            let n = "\(r.n)" + (r.partialN != r.n ? " (\(r.partialN))" : "")
+            s += Self.pad(Self.withInterval(r.partial, r.partialInterval), 22)
+            s += trust.isEmpty ? n + "\n" : Self.pad(n, 8) + (trust[r.emotion].map { String(format: "%.2f", $0) } ?? "—") + "\n"
         }
         if let d = diagonal {
             s += String(format: "matching vs other emotions (%d): mean rho %+.2f on the diagonal, %+.2f off it; the matching self-report ranks %.1f of %d in its row on average (chance %.1f), p %@ (one-sided; self-report labels permuted %d×)\n",
@@ -46,11 +49,18 @@ extension ReadingCorrelations {
         rho: the reply's reading vs the self-report of the same emotion; [95% CI]: \(options.resamples) bootstrap resamples of whole logs
         p: two-sided, whole logs' self-reports swapped among logs with as many turns (\(options.permutations) permutations)
         others: mean rho of this reading with the other emotions' self-reports; rank: the matching self-report's place among them (1 = best)
-        partial: rho controlling for the reading of the same emotion on the user's turn (ranks residualised); (n) where its n differs
+        partial: rho controlling for the reading of the same emotion on the user's turn (ranks residualised); (n) where its n differs\(trust.isEmpty ? "" : "\ntrust: how this self-report followed injections of its own emotion (limbic introspect selfreport; AUROC, 0.5 chance)")
         missing: self-reports with under \(Int((options.massFloor * 100).rounded()))% of their probability on the answer (\(belowMassFloor) left out) and null values; "—": under \(options.minimumPairs) pairs, or (CI, p) under \(options.minimumLogs) logs
 
         """
         return s
+    }
+
+    /// The trust scores on one line (when the table, which has them as a column, is not printed).
+    var trustLine: String {
+        guard !trust.isEmpty else { return "" }
+        return "trust: how each self-report followed injections of its own emotion (limbic introspect selfreport; AUROC, 0.5 chance): "
+            + emotions.compactMap { e in trust[e].map { "\(e) " + String(format: "%.2f", $0) } }.joined(separator: ", ") + "\n"
     }
 
     /// Rows: readings; columns: self-reports; the diagonal in brackets.

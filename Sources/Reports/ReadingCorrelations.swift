@@ -14,6 +14,8 @@ import Foundation
 /// tokens (or whose mass is not known) is missing for that emotion and turn; a null reading or value is missing;
 /// pairs are dropped pairwise, and a figure over fewer than `minimumPairs` pairs is nil.
 public struct ReadingCorrelations: Sendable {
+    /// Each emotion's self-report trust score, from the logs' sessions (shown beside its row when measured).
+    public var trust: [String: Double] = [:]
     public struct Options: Sendable {
         /// Bootstrap resamples of whole conversations.
         public var resamples = 2000

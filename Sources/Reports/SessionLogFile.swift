@@ -37,6 +37,8 @@ public struct SessionLogFile: Sendable {
     /// Lines left out because they were not complete (at most the last one, in a log cut off mid-write).
     public var skippedLines: Int
     public var feel: [(turn: Int, text: String)] = []
+    /// The self-reports' trust scores the session ran with (`limbic introspect selfreport --save`), if any.
+    public var trust: [String: Double]?
 
     public init(path: String) throws {
         self.init(try SessionLogReader.read(path: path))
@@ -47,6 +49,7 @@ public struct SessionLogFile: Sendable {
         schema = log.session.schema
         model = log.session.model
         emotions = log.session.probes.emotions
+        trust = log.session.trust
         skippedLines = log.skippedLines
         var byTurn: [Int: LoggedTurn] = [:]
         func touch(_ n: Int, _ f: (inout LoggedTurn) -> Void) {

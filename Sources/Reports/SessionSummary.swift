@@ -40,6 +40,7 @@ public struct SessionSummary: Sendable {
         }
         spearman = s
         correlations = ReadingCorrelations(logs, emotions: emotions, options: options)
+        correlations.trust = logs.compactMap(\.trust).first ?? [:]
         var d: [Disagreement] = []
         for log in logs {
             for t in log.turns {

@@ -127,10 +127,12 @@ public struct SessionInfo: Codable, Sendable, Equatable {
     public var system: String?
     /// nil: the readings were z against neutral passages (no chat calibration).
     public var calibration: Calibration?
+    /// Per emotion, the self-report's trust score (`limbic introspect selfreport --save`); nil when not measured.
+    public var trust: [String: Double]?
 
     public init(schema: Int = SessionEvent.schemaVersion, model: String, modelSHA256: String, architecture: String, probes: Probes,
                 selfReport: SelfReportSchedule, policy: [PolicyFile] = [], settings: Settings, system: String? = nil,
-                calibration: Calibration? = nil) {
+                calibration: Calibration? = nil, trust: [String: Double]? = nil) {
         self.schema = schema
         self.model = model
         self.modelSHA256 = modelSHA256
@@ -141,10 +143,11 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         self.settings = settings
         self.system = system
         self.calibration = calibration
+        self.trust = trust
     }
 
     enum CodingKeys: String, CodingKey {
-        case schema, model, architecture, probes, policy, settings, system, calibration
+        case schema, model, architecture, probes, policy, settings, system, calibration, trust
         case modelSHA256 = "model_sha256"
         case selfReport = "selfreport"
     }
@@ -167,6 +170,7 @@ public struct SessionInfo: Codable, Sendable, Equatable {
         settings = try c.decode(Settings.self, forKey: .settings)
         system = try c.decodeIfPresent(String.self, forKey: .system)
         calibration = try c.decodeIfPresent(Calibration.self, forKey: .calibration)
+        trust = try c.decodeIfPresent([String: Double].self, forKey: .trust)
     }
 }
 

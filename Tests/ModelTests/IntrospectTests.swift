@@ -92,3 +92,29 @@ extension IntrospectTests {
         }
     }
 }
+
+extension IntrospectTests {
+    @Test func savedTrustScoresReachTheLogAndTheReport() throws {
+        _ = try Limbic.ensureModel("smollm2-135m-instruct")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-trust-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A copy of the probe set, so that the trust file lands beside it and nowhere else.
+        let cached = try Limbic.json(["probe", "show", "--json"])["path"] as? String ?? ""
+        let probe = dir + "/probes.gguf"
+        try FileManager.default.copyItem(atPath: cached, toPath: probe)
+        let o = try Limbic.run(["introspect", "selfreport", "--probe", probe, "--strengths", "0.3", "--contexts", "1", "--random", "0",
+                                "--save", "--threads", "2"])
+        #expect(o.status == 0 && FileManager.default.fileExists(atPath: probe + ".trust.json"), "\(o.stderr)")
+        try "Hello.\nHow are you today?\n".write(toFile: dir + "/script.txt", atomically: true, encoding: .utf8)
+        let log = dir + "/chat.jsonl"
+        let chat = try Limbic.run(["chat", "--probe", probe, "--script", dir + "/script.txt", "--log", log, "--temp", "0",
+                                   "--max-tokens", "12", "--threads", "2"])
+        #expect(chat.status == 0, "\(chat.stderr)")
+        let session = (try? String(contentsOfFile: log, encoding: .utf8))?.split(separator: "\n").first
+            .flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect((session?["trust"] as? [String: Double])?.count == 16, "the session event records the trust scores")
+        let report = try Limbic.run(["report", log])
+        #expect(report.status == 0 && report.stdout.contains("trust: how each self-report followed injections"), "\(report.stdout)")
+    }
+}

@@ -106,6 +106,7 @@ enum ChatCommand: Command {
         }
         if let r = resumed { try pipeline.resumed(choice: "log", detail: r.path) }
         var panel = Panel(emotions: Panel.defaultEmotions, color: Terminal.stdoutIsTTY, width: Terminal.columns)
+        panel.trust = pipeline.monitor?.trust
         Interrupt.install()
         if interactive {
             Terminal.note(Terminal.dim("\(URL(fileURLWithPath: model.path).lastPathComponent) · \(ctx.capacity)-token context · /help for commands, Ctrl-D to exit"))

@@ -53,6 +53,7 @@ enum IntrospectCommand: Command {
         .option("seed", "S", "localize: seed of the sentence draws; selfreport: of the random vectors.", default: "1"),
         .option("contexts", "N", "selfreport: how many neutral conversations.", default: "8"),
         .option("random", "N", "selfreport: random control vectors per context.", default: "4"),
+        .flag("save", "selfreport: store the trust scores (of the first strength) beside the probe set, for /readings and limbic report."),
         .option("other", "MODEL", "predict: a second model that predicts the first one's answers (cross-prediction)."),
         .option("limit", "N", "predict: the first N prompts of each task (default all 100)."),
         .option("controls", "N", "Use the first N control questions (default all)."),
@@ -186,7 +187,7 @@ enum IntrospectCommand: Command {
     /// `introspect selfreport`: at the first of --layers (default the probe set's reading layer), each strength.
     static func selfReport(_ args: ParsedArguments, model: LanguageModel, layers: [Int]?, threads: Int?) throws -> Int32 {
         let dataset = try ProbeOptions.dataset(args)
-        let (probes, _) = try ProbeOptions.load(args, model: model)
+        let (probes, probePath) = try ProbeOptions.load(args, model: model)
         let steering = try ProbeCausal.meanDiffSet(args, model: model)
         let template = try SelfReportTemplate.load(style: "rating", directory: SelfReportTemplate.directory(besideEmotions: dataset.directory))
         let layer = layers?.first ?? probes.readingLayer
@@ -207,6 +208,16 @@ enum IntrospectCommand: Command {
                                                       layer: layer, strength: s, template: template, contexts: contexts, randomVectors: R,
                                                       seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { d, _ in bar.update(Int64(d)) })
             bar.finish()
+        }
+        if args.flag("save"), let r = results.first {
+            guard r.emotions.map(\.emotion) == probes.emotions else {
+                throw UsageError("--save: the mean-difference set's emotions differ from the probe set's; use the same --emotions for both")
+            }
+            let trust = TrustScores(layer: r.layer, strength: r.strength, contexts: r.contexts,
+                                    scores: Dictionary(r.emotions.map { ($0.emotion, $0.auroc.mean) }, uniquingKeysWith: { a, _ in a }),
+                                    random: r.randomAUROC.mean)
+            try trust.save(probeSet: probePath)
+            Terminal.note(Terminal.dim("trust scores saved to \(TrustScores.path(probeSet: probePath))"))
         }
         if args.flag("json") {
             let encoder = JSONEncoder()
