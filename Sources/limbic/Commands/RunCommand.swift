@@ -180,7 +180,13 @@ enum RunCommand: Command {
             record.log = pipeline.log?.path ?? record.log
             try record.write(run: resume.run)
         } else {
-            let id = URL(fileURLWithPath: pipeline.log?.path ?? SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
+            // Named by time and process, numbered when a study starts several in one second.
+            let stamp = URL(fileURLWithPath: SessionLogWriter.defaultPath(home: s.home)).deletingPathExtension().lastPathComponent
+            var id = stamp, k = 1
+            while FileManager.default.fileExists(atPath: s.home + "/runs/" + id) {
+                id = "\(stamp)-\(k)"
+                k += 1
+            }
             sandbox = try Sandbox(seed: task.workspace, run: s.home + "/runs/" + id, shell: s.shell)
             try RunRecord(arguments: s.arguments, task: task.directory, log: pipeline.log?.path ?? "", directory: s.directory).write(run: sandbox.run)
         }
