@@ -54,13 +54,16 @@ public enum InjectedSelfReport {
         return report.values.map(Double.init)
     }
 
-    /// The rank statistic of `own` among the rises: the share of the others it beats, ties counted half.
-    static func auroc(_ rises: [Double], own: Int) -> Double {
-        var beat = 0.0
-        for (i, r) in rises.enumerated() where i != own {
+    /// The rank statistic of `own` among the rises: the share of the others it beats, ties counted half. A
+    /// missing rating (under the mass floor: NaN) is left out; nil when `own`'s is missing or no other is there.
+    static func auroc(_ rises: [Double], own: Int) -> Double? {
+        guard rises[own].isFinite else { return nil }
+        var beat = 0.0, n = 0
+        for (i, r) in rises.enumerated() where i != own && r.isFinite {
+            n += 1
             if rises[own] > r { beat += 1 } else if rises[own] == r { beat += 0.5 }
         }
-        return beat / Double(max(rises.count - 1, 1))
+        return n > 0 ? beat / Double(n) : nil
     }
 
     public static func run(model: any InferenceBackend, emotions: [String], vectors: [[Float]], layer: Int, strength: Double,
@@ -71,7 +74,9 @@ public enum InjectedSelfReport {
         let E = emotions.count
         let total = contexts.count * (1 + E + randomVectors)
         var done = 0
-        var matrix = [[Double]](repeating: [Double](repeating: 0, count: E), count: E)
+        // Sums and counts of the finite rises: a missing rating is left out of its cell's mean.
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: E), count: E)
+        var counts = [[Int]](repeating: [Int](repeating: 0, count: E), count: E)
         var perEmotion = [[Double]](repeating: [], count: E)
         var random: [Double] = []
         let randoms = CausalCheck.randomDirections(count: randomVectors, width: vectors.first?.count ?? 0, seed: seed)
@@ -85,8 +90,11 @@ public enum InjectedSelfReport {
                 let s = Steering(site: .layer(layer), vector: v.map { $0 / max(n, 1e-12) }, strength: norm)
                 let r = try ratings(model: model, reporter: reporter, template: template, context: c, steering: s, threads: threads)
                 let rises = zip(r, base).map { $0 - $1 }
-                for f in 0..<E { matrix[e][f] += rises[f] / Double(contexts.count) }
-                perEmotion[e].append(auroc(rises, own: e))
+                for f in 0..<E where rises[f].isFinite {
+                    sums[e][f] += rises[f]
+                    counts[e][f] += 1
+                }
+                if let a = auroc(rises, own: e) { perEmotion[e].append(a) }
                 done += 1
                 progress(done, total)
             }
@@ -94,14 +102,15 @@ public enum InjectedSelfReport {
                 let r = try ratings(model: model, reporter: reporter, template: template, context: c,
                                     steering: Steering(site: .layer(layer), vector: v, strength: norm), threads: threads)
                 let rises = zip(r, base).map { $0 - $1 }
-                for e in 0..<E { random.append(auroc(rises, own: e)) }
+                for e in 0..<E { if let a = auroc(rises, own: e) { random.append(a) } }
                 done += 1
                 progress(done, total)
             }
         }
+        let matrix = (0..<E).map { e in (0..<E).map { f in counts[e][f] > 0 ? sums[e][f] / Double(counts[e][f]) : .nan } }
         let rows = (0..<E).map { e in
             EmotionRow(emotion: emotions[e], ownRise: matrix[e][e],
-                       othersRise: (0..<E).filter { $0 != e }.map { matrix[e][$0] }.reduce(0, +) / Double(max(E - 1, 1)),
+                       othersRise: Estimate((0..<E).filter { $0 != e && matrix[e][$0].isFinite }.map { matrix[e][$0] }).mean,
                        auroc: Estimate(perEmotion[e]))
         }
         return Result(layer: layer, strength: strength, contexts: contexts.count, emotions: rows,
