@@ -129,10 +129,7 @@ enum IntrospectCommand: Command {
             let rows = try PredictionStudy.run(subject: model, other: other, tasks: tasks, limit: limit, threads: threads) { d, _ in bar.update(Int64(d)) }
             bar.finish()
             if args.flag("json") {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                Terminal.out(String(decoding: try encoder.encode(rows), as: UTF8.self) + "\n")
+                try printJSON(rows)
             } else {
                 Terminal.out(PredictionStudy.table(rows, subject: URL(fileURLWithPath: model.path).lastPathComponent,
                                                    other: other.map { URL(fileURLWithPath: $0.path).lastPathComponent }) + "\n")
@@ -152,11 +149,7 @@ enum IntrospectCommand: Command {
                                                    seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { done, _ in bar.update(Int64(done)) }
             bar.finish()
             if args.flag("json") {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                encoder.keyEncodingStrategy = .convertToSnakeCase
-                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                Terminal.out(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+                try printJSON(result)
             } else {
                 Terminal.out(LocalizationStudy.table(result) + "\n")
             }
@@ -173,11 +166,7 @@ enum IntrospectCommand: Command {
                                             threads: threads) { done, _ in trials.update(Int64(done)) }
         trials.finish()
         if args.flag("json") {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            Terminal.out(String(decoding: try encoder.encode(result), as: UTF8.self) + "\n")
+            try printJSON(result)
         } else {
             Terminal.out(DetectionStudy.table(result) + "\n")
         }
@@ -220,14 +209,19 @@ enum IntrospectCommand: Command {
             Terminal.note(Terminal.dim("trust scores saved to \(TrustScores.path(probeSet: probePath))"))
         }
         if args.flag("json") {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            Terminal.out(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n")
+            try printJSON(results)
         } else {
             Terminal.out(results.map(InjectedSelfReport.table).joined(separator: "\n\n") + "\n")
         }
         return ExitCode.ok
+    }
+
+    /// One JSON object on stdout: snake_case keys, sorted; a value that is not finite as a string ("nan").
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        Terminal.out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
     }
 }
