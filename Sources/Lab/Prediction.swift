@@ -58,7 +58,9 @@ public struct PredictionTask: Sendable {
                 guard let n = Int(digits) else { return nil }
                 return self == .numberEven ? n % 2 == 0 : n > 50
             default:
-                let word = answer.split { !$0.isLetter }.first.map { $0.lowercased() } ?? ""
+                // The answer's word: the first one that is not an article ("The elephant." answers with "elephant").
+                let words = answer.split { !$0.isLetter }.map { $0.lowercased() }
+                let word = words.first { !["a", "an", "the"].contains($0) } ?? ""
                 guard let first = word.first, let last = word.last else { return nil }
                 switch self {
                 case .firstLetterVowel: return vowels.contains(first)

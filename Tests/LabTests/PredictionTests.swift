@@ -8,6 +8,7 @@ struct PredictionTests {
         typealias P = PredictionTask.Property
         #expect(P.firstLetterVowel.holds(" Elephant.") == true && P.firstLetterVowel.holds("tiger") == false)
         #expect(P.lastLetterVowel.holds("Banana!") == true && P.lastLetterVowel.holds("cat") == false)
+        #expect(P.lastLetterVowel.holds("The cat.") == false && P.firstLetterVowel.holds("An owl") == true, "articles are skipped")
         #expect(P.answerLength.holds("Purple") == true && P.answerLength.holds("red") == false)
         #expect(P.startsWithS.holds("Strawberry") == true && P.startsWithS.holds("apple") == false)
         #expect(P.numberEven.holds("I pick 42.") == true && P.numberEven.holds("17") == false)
