@@ -78,7 +78,7 @@ public struct Detection: Sendable {
         for q in [question] + controls {
             let full = try encoder.encode(turn1 + [ChatMessage(role: "user", content: q)], addGenerationPrompt: true)
             guard full.count > first.count, Array(full.prefix(first.count)) == first else {
-                throw LabError.data("chat template", 0, "the first turn does not render as a prefix of the conversation")
+                throw LabError.template("the first turn does not render as a prefix of the conversation")
             }
             // The question's own tokens, in absolute positions: where the rendering with it departs from the one
             // without it, up to where the two agree again from the end.

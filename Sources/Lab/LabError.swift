@@ -6,6 +6,8 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
     /// A word whose answer token the protocol needs is not one token on this tokenizer.
     case notOneToken(String, [Int])
     case layerOutOfRange(Int, layers: Int)
+    /// The chat template does not render the protocol's turns as it needs.
+    case template(String)
 
     public var description: String {
         switch self {
@@ -13,6 +15,7 @@ public enum LabError: Error, CustomStringConvertible, Equatable {
         case let .missingFile(path): return "\(path): missing (the lab's data is in prompts/lab; see its README)"
         case let .notOneToken(word, ids): return "'\(word)' is \(ids.count) tokens on this tokenizer (\(ids)), the protocol needs one"
         case let .layerOutOfRange(l, layers): return "layer \(l) is outside the model's 0-\(layers - 1)"
+        case let .template(why): return "this model's chat template cannot run the protocol: \(why)"
         }
     }
 }

@@ -128,12 +128,10 @@ public enum LocalizationStudy {
         public var rows: [Row]
     }
 
+    /// The 95% Wilson interval of k in n (Affect's `Wilson`, in Double).
     public static func wilson(_ k: Int, _ n: Int) -> (Double, Double) {
-        guard n > 0 else { return (.nan, .nan) }
-        let p = Double(k) / Double(n), z = 1.96, z2 = z * z, nn = Double(n)
-        let c = (p + z2 / (2 * nn)) / (1 + z2 / nn)
-        let h = z * (p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot() / (1 + z2 / nn)
-        return (max(0, c - h), min(1, c + h))
+        let w = Wilson.interval(successes: k, trials: n)
+        return (Double(w.low), Double(w.high))
     }
 
     public static func run(model: any InferenceBackend, vectors: ConceptVectors, sentences pool: [String], strengths: [Double],
