@@ -88,11 +88,14 @@ public struct SessionSummary: Sendable {
                 s += "\n" + (logs.count == 1 ? "" : log.path + " ") + "turn \(f.turn) failed: \"\(f.text.prefix(50))\": \(f.error)"
             }
         }
-        let maxTurns = max(0, width - 12)
+        // Two sparklines per emotion, the reading and the self-report, side by side within the width.
+        let maxTurns = max(1, (width - 16) / 2)
         let shown = logs.flatMap(\.turns).suffix(maxTurns)
-        s += "\n\nper emotion: reply reading z over " + (shown.count < turnCount ? "the last \(Self.count(shown.count, "turn"))" : "turns") + " (▁ −3 … █ +3)\n"
+        let over = shown.count < turnCount ? "the last \(Self.count(shown.count, "turn"))" : "turns"
+        s += "\n\nper emotion over \(over): reply reading z | self-report z (▁ −3 … █ +3, · none)\n"
         for e in emotions {
-            s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(shown.map { $0.readingZ[e] }) + "\n"
+            s += e.padding(toLength: 11, withPad: " ", startingAt: 0) + " " + Self.sparkline(shown.map { $0.readingZ[e] })
+                + " | " + Self.sparkline(shown.map { $0.selfZ[e] }) + "\n"
         }
         s += "\n" + correlations.text(matrix: matrix)
         if !disagreements.isEmpty {

@@ -216,12 +216,8 @@ enum IntrospectCommand: Command {
         return ExitCode.ok
     }
 
-    /// One JSON object on stdout: snake_case keys, sorted; a value that is not finite as a string ("nan").
+    /// One JSON object on stdout (`LabJSON`).
     static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        Terminal.out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
+        Terminal.out(String(decoding: try LabJSON.encoder.encode(value), as: UTF8.self) + "\n")
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+@testable import Lab
+
+/// The lab's JSON is read back as it was written (`limbic report --html` draws it), acronyms and NaN included.
+struct LabJSONTests {
+    @Test func everyResultKindRoundTripsAndIsToldApart() throws {
+        let e = Estimate([0.1, 0.3, 0.2])
+        let detection = DetectionStudy.Result(
+            concepts: ["ocean"], preamble: "information", injectAt: "first-turn", question: "q", controls: 2, yesTokens: [1], noTokens: [2],
+            baseLogOdds: -1, baseMass: 0.9, basePYes: 0.2, baseControlLogOdds: .nan, baseContentRank: nil,
+            rows: [.init(layer: 10, strength: 0.2, absoluteStrength: 3, injectedLogOdds: e, shift: e, controlShift: Estimate([]),
+                         shiftOverControl: e, injectedMass: e, detected: 1, controlsYes: 0, contentRank: nil, contentTop1: nil)])
+        guard case .detection(let d)? = LabJSON.read(try LabJSON.encoder.encode(detection)) else { Issue.record("not read as detection"); return }
+        #expect(d.rows[0].shift == e && d.rows[0].controlShift.mean.isNaN && d.baseControlLogOdds.isNaN && d.basePYes == 0.2)
+
+        let selfReport = [InjectedSelfReport.Result(layer: 15, strength: 0.1, contexts: 8,
+                                                    emotions: [.init(emotion: "calm", ownRise: 1, othersRise: 0.1, auroc: e)],
+                                                    diagonalAUROC: e, randomAUROC: Estimate([0.5, 0.5]), matrix: [[1]])]
+        let encoded = try LabJSON.encoder.encode(selfReport)
+        #expect(String(decoding: encoded, as: UTF8.self).contains("\"diagonal_auroc\""))
+        guard case .selfReport(let s)? = LabJSON.read(encoded) else { Issue.record("not read as a self-report result"); return }
+        #expect(s[0].diagonalAUROC == e && s[0].randomAUROC.mean == 0.5)
+
+        let localization = LocalizationStudy.Result(pairs: 10, seed: 1, prior: [0.2, 0.2, 0.2, 0.2, 0.2], rows: [
+            .init(layer: 6, strength: 1, trials: 50, accuracy: ["detect": 0.3], low: ["detect": 0.2], high: ["detect": 0.45],
+                  randomAccuracy: 0.2, confusion: [[1]]),
+        ])
+        guard case .localization(let l)? = LabJSON.read(try LabJSON.encoder.encode(localization)) else { Issue.record("not read as localization"); return }
+        #expect(l.rows[0].accuracy == ["detect": 0.3])
+
+        #expect(LabJSON.read(Data("{\"event\":\"session\"}".utf8)) == nil)
+    }
+}
