@@ -103,8 +103,13 @@ turn 2 /feel: A little worried about the tests.
         #expect(NSDictionary(dictionary: now) == (try JSONSerialization.jsonObject(with: Data(before.utf8)) as? NSDictionary))
         // The text as before, but the correlations are a table of their own, and 4 turns are too few for any.
         let textNow = Self.textBefore
-            .replacingOccurrences(of: "reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)", with: "reply reading z over turns (▁ −3 … █ +3)")
+            .replacingOccurrences(of: "per emotion: reading z over turns (▁ −3 … █ +3), reading vs self-report Spearman (turns)",
+                                  with: "per emotion over turns: reply reading z | self-report z (▁ −3 … █ +3, · none)")
             .replacingOccurrences(of: #" +[+-]\d\.\d\d \(4\)"#, with: "", options: .regularExpression)
+            // The self-report's sparkline beside the reading's (turn 4's self-report failed: none).
+            .replacingOccurrences(of: "▆▅▃▆▅\n", with: "▆▅▃▆▅ | ▆▅▆▄·\n")
+            .replacingOccurrences(of: "▄▅▆▄▅\n", with: "▄▅▆▄▅ | ▃▄▄▃·\n")
+            .replacingOccurrences(of: "▄▅▆▄▄\n", with: "▄▅▆▄▄ | ▂▅▃▂·\n")
             .replacingOccurrences(of: "\n\nlargest", with: "\n\nreading vs self-report: too few turns (at most 4 with both a reading and a self-report of the same emotion; 8 needed)\n\nlargest")
         #expect(textNow != Self.textBefore)
         #expect(summary.text(width: 100) == textNow)
