@@ -1,4 +1,4 @@
-/// What a person decides when a policy pauses an interactive chat (issue 12).
+/// What a person decides when a policy pauses an interactive chat or agent run.
 public enum PauseChoice: Equatable, Sendable {
     /// Go on as if nothing happened.
     case goOn
@@ -8,12 +8,17 @@ public enum PauseChoice: Equatable, Sendable {
     case edit(String)
     /// End the session.
     case abort
+    /// Stop here and keep the run as it is, to go on later with `limbic resume` (agent runs).
+    case quit
 }
 
 /// The menu shown at a pause: one line per question, a clear note for an answer it does not understand, and
 /// abort at end of input (a closed terminal must not leave the task running).
 public enum PauseMenu {
     public static let prompt = "[c]ontinue · [s N] steer toward calm for N turns · [e]dit the last reply · [a]bort: "
+    /// An agent run's menu: its last reply was an action already carried out, so there is no edit; quitting keeps
+    /// the run for `limbic resume`.
+    public static let runPrompt = "[c]ontinue · [s N] steer toward calm for N steps · [q]uit, resume later · [a]bort: "
     /// Turns of steering when `s` comes without a number.
     public static let defaultSteerTurns = 3
     /// The strength of the menu's steering, a fraction of the mean residual norm (the emotions study moved
@@ -22,9 +27,10 @@ public enum PauseMenu {
 
     /// Asks until an answer is understood. `readLine(prompt)` reads one answer; `readReply()` reads the edited
     /// reply (a line, or a `"""` block); `note` shows a message.
-    public static func ask(readLine: (String) -> String?, readReply: () -> String?, note: (String) -> Void) -> PauseChoice {
+    /// `run` asks an agent run's menu (`runPrompt`), where end of input quits and keeps the run.
+    public static func ask(readLine: (String) -> String?, readReply: () -> String?, note: (String) -> Void, run: Bool = false) -> PauseChoice {
         while true {
-            guard let raw = readLine(prompt) else { return .abort }
+            guard let raw = readLine(run ? runPrompt : prompt) else { return run ? .quit : .abort }
             let words = raw.lowercased().split(separator: " ").map(String.init)
             switch words.first ?? "" {
             case "c", "continue":
@@ -33,9 +39,12 @@ public enum PauseMenu {
                 guard words.count <= 2 else { break }
                 if words.count == 1 { return .steerCalm(turns: defaultSteerTurns) }
                 if let n = Int(words[1]), (1...100).contains(n) { return .steerCalm(turns: n) }
-                note("steer takes a number of turns from 1 to 100, e.g. 's 3'")
+                note("steer takes a number of \(run ? "steps" : "turns") from 1 to 100, e.g. 's 3'")
                 continue
+            case "q", "quit":
+                if run { return .quit }
             case "e", "edit":
+                guard !run else { break }
                 note("type the reply that should replace the last one (\"\"\" on a line starts and ends several lines):")
                 guard let text = readReply() else { return .abort }
                 if text.trimmingCharacters(in: .whitespaces).isEmpty { note("an empty reply is not an edit"); continue }
@@ -45,7 +54,7 @@ public enum PauseMenu {
             default:
                 break
             }
-            note("answer c, s N, e or a")
+            note(run ? "answer c, s N, q or a" : "answer c, s N, e or a")
         }
     }
 }

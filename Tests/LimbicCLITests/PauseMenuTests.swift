@@ -24,4 +24,13 @@ struct PauseMenuTests {
         #expect(ask(["e"], reply: nil).0 == .abort)
         #expect(ask(["e", "c"], reply: "  ").0 == .goOn, "an empty edit is refused, then the menu asks again")
     }
+
+    @Test func anAgentRunsMenuHasQuitAndNoEdit() {
+        var answers = ["e", "q"][...], notes: [String] = [], prompts: [String] = []
+        let choice = PauseMenu.ask(readLine: { prompts.append($0); return answers.popFirst() }, readReply: { "x" },
+                                   note: { notes.append($0) }, run: true)
+        #expect(choice == .quit && notes == ["answer c, s N, q or a"] && prompts.allSatisfy { $0 == PauseMenu.runPrompt })
+        #expect(PauseMenu.ask(readLine: { _ in nil }, readReply: { nil }, note: { _ in }, run: true) == .quit, "end of input keeps the run")
+        #expect(PauseMenu.ask(readLine: { _ in "s 2" }, readReply: { nil }, note: { _ in }, run: true) == .steerCalm(turns: 2))
+    }
 }

@@ -190,4 +190,48 @@ extension AgentRunTests {
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("outcome: failure after 3 steps (finished)") && r.stdout.contains("guards fired: two steps"), "\(r.stdout)")
     }
+
+    /// At a terminal a pause asks instead of exiting: "c" goes on to the end in the same process (the log has the
+    /// `resume` event), and at the second pause "q" keeps the run for `limbic resume` (exit 3).
+    @Test func anInteractiveRunAsksAtAPauseAndGoesOn() throws {
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        guard "two steps"
+          when calm > -1000 for 2 turns
+          then pause "two steps done"
+
+        guard "four steps"
+          when calm > -1000 for 4 turns
+          then pause "four steps done"
+        """.write(toFile: dir + "/pause.policy", atomically: true, encoding: .utf8)
+        let actions = dir + "/actions.txt", log = dir + "/interactive.jsonl"
+        try ["<list>.</list>", "<read>stats.py</read>", "<list>.</list>", "<read>test_stats.py</read>", "<finish>done</finish>"]
+            .joined(separator: "\n---\n").write(toFile: actions, atomically: true, encoding: .utf8)
+        let run = try LineEditorPTYTests.PTYChat(arguments: [
+            "run", Limbic.root.path + "/prompts/tasks/fix-median", "--actions", actions, "--policy", dir + "/pause.policy", "--log", log,
+            "--calibration", dir + "/calibration", "--selfreport-every", "off", "--threads", "2",
+        ], sharedHome: true)
+        var mark = try run.wait(for: PauseMenu.runPrompt, timeout: 300)
+        #expect(run.transcript.contains("paused by a policy: two steps done"))
+        run.type("maybe\r")
+        mark = try run.wait(for: "answer c, s N, q or a", from: mark)
+        mark = try run.wait(for: PauseMenu.runPrompt, from: mark)
+        run.type("c\r")
+        mark = try run.wait(for: "paused by a policy: four steps done", from: mark, timeout: 300)
+        mark = try run.wait(for: PauseMenu.runPrompt, from: mark)
+        run.type("q\r")
+        #expect(try run.exitStatus(timeout: 60) == 3)
+        #expect(run.transcript[mark...].contains("limbic resume "), "\(run.transcript)")
+        let events = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(events.filter { $0["event"] as? String == "tool" }.count == 4, "two steps, a pause, two more")
+        #expect(events.filter { $0["event"] as? String == "pause" }.count == 2)
+        #expect(events.filter { $0["event"] as? String == "resume" }.compactMap { $0["choice"] as? String } == ["continue"])
+        #expect(events.last?["event"] as? String == "end" && events.last?["reason"] as? String == "paused")
+    }
+
+    /// The prompt the run's pause menu shows (LimbicCLI's `PauseMenu.runPrompt`; this target links no library).
+    enum PauseMenu {
+        static let runPrompt = "[c]ontinue · [s N] steer toward calm for N steps · [q]uit, resume later · [a]bort: "
+    }
 }

@@ -9,7 +9,8 @@ import Testing
 /// terminal is back in normal mode after Ctrl-D and after a SIGTERM at the prompt.
 @Suite(.serialized, .tags(.model))
 struct LineEditorPTYTests {
-    /// `limbic chat --no-monitor` on SmolLM2 with its stdin, stdout and stderr on a fresh pseudo-terminal.
+    /// `limbic chat --no-monitor` on SmolLM2 (or `limbic ARGUMENTS`) with its stdin, stdout and stderr on a fresh
+    /// pseudo-terminal; with a `$LIMBIC_HOME` of its own unless `sharedHome` (the probe and calibration caches).
     final class PTYChat {
         let process = Process()
         let master: Int32
@@ -17,8 +18,11 @@ struct LineEditorPTYTests {
         /// Everything the chat wrote so far.
         private(set) var transcript = ""
 
-        init() throws {
+        let ownHome: Bool
+
+        init(arguments: [String]? = nil, sharedHome: Bool = false) throws {
             let model = try Limbic.ensureModel("smollm2-135m-instruct")
+            ownHome = !sharedHome
             home = FileManager.default.temporaryDirectory.appendingPathComponent("limbic-pty-\(UUID())").path
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
             var master: Int32 = -1, slave: Int32 = -1
@@ -27,9 +31,9 @@ struct LineEditorPTYTests {
             self.master = master
             let tty = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
             process.executableURL = URL(fileURLWithPath: Limbic.binary)
-            process.arguments = ["chat", "--no-monitor", "--model", model, "--temp", "0", "--max-tokens", "5", "--threads", "2"]
+            process.arguments = arguments ?? ["chat", "--no-monitor", "--model", model, "--temp", "0", "--max-tokens", "5", "--threads", "2"]
             var env = ProcessInfo.processInfo.environment
-            env["LIMBIC_HOME"] = home   // a history of its own
+            if ownHome { env["LIMBIC_HOME"] = home }   // a history of its own
             env["TERM"] = "xterm"
             process.environment = env
             process.standardInput = tty

@@ -61,7 +61,8 @@ public final class TaskRunner {
         peak = [Float](repeating: .nan, count: pipeline.monitor?.emotions.count ?? 0)
     }
 
-    /// Runs steps until the run ends; `onStep` sees each one as it finishes.
+    /// Runs steps until the run ends; `onStep` sees each one as it finishes. After `.paused`, calling it again goes on
+    /// with the next step (an interactive run's "continue").
     public func run(onStep: (Step) -> Void = { _ in }) throws -> Ending {
         while steps < task.maxSteps {
             var forced: String? = nil
@@ -88,6 +89,8 @@ public final class TaskRunner {
                                                     exitStatus: result.exitStatus, timedOut: result.timedOut ? true : nil)))
             try sandbox.saveCheckpoint()
             onStep(Step(index: index, reply: outcome.turn.reply, action: parsed.action, result: result, outcome: outcome))
+            // The next message is ready before a pause, so that calling `run` again goes on from here.
+            next = Self.message(tool: parsed.action?.tool ?? "none", result: result.text, left: task.maxSteps - steps)
             switch outcome.stop {
             case .pause(let reason)?:
                 pauses += 1
@@ -98,7 +101,6 @@ public final class TaskRunner {
                 break
             }
             if case .finish(let summary)? = parsed.action { return .finished(summary) }
-            next = Self.message(tool: parsed.action?.tool ?? "none", result: result.text, left: task.maxSteps - steps)
         }
         return .maxSteps
     }

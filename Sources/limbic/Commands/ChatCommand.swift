@@ -193,7 +193,7 @@ enum ChatCommand: Command {
                     case .edit(let text):
                         try pipeline.editLastReply(text)
                         Terminal.note(Terminal.dim("(the last reply is replaced; the log keeps both)"))
-                    case .abort:
+                    case .abort, .quit:
                         try pipeline.resumed(choice: "abort")
                         endReason = "abort"
                         Terminal.note("limbic chat: aborted at a pause")

@@ -25,7 +25,8 @@ enum RunCommand: Command {
     --actions FILE replays the replies in FILE (one per block, blocks separated by a line ---) instead of \
     generating them; the monitor still reads the model on them. The run's outcome is the `end` event's `outcome` \
     (and --json prints it). Exit 0 when the run ended and was judged (whether or not the task succeeded), 3 when a \
-    policy paused it, 1 on an error or an abort.
+    policy paused it, 1 on an error or an abort. At a terminal a pause asks first: continue, steer toward calm for \
+    N steps and continue, quit (the run is kept for limbic resume; exit 3) or abort.
 
     --repeat N runs a study: each task under each --condition (none; policy:FILE; steer:EMOTION:S, the emotion's \
     vector at the reading layer at S × the mean residual norm there; random:S, a seeded random direction of the \
@@ -124,7 +125,10 @@ enum RunCommand: Command {
             log = Self.resumedLogPath(resume.record.log)
             Terminal.note(Terminal.dim("resuming \(tasks[0].name) after step \(resumeState!.steps.count) · log \(log!)"))
         }
-        let (ending, outcome) = try runOnce(tasks[0], condition: .none, seed: nil, log: log, resume: resumeState, setup) { step, emotions, of in
+        // At a terminal, a pause asks what to do; otherwise the run is kept and limbic exits 3.
+        var atPause: ((String, TurnPipeline) throws -> PauseChoice)? = nil
+        if Terminal.stdinIsTTY && !json { atPause = { try Self.askAtPause($0, $1) } }
+        let (ending, outcome) = try runOnce(tasks[0], condition: .none, seed: nil, log: log, resume: resumeState, atPause: atPause, setup) { step, emotions, of in
             if !json { Terminal.out(Self.render(step, emotions: emotions, of: of) + "\n") }
         }
         if case .paused(let reason) = ending {
@@ -150,7 +154,8 @@ enum RunCommand: Command {
     /// One run of `task` under `condition`: a fresh context, monitor, log and sandbox. A paused run has no outcome
     /// unless `judgePaused` (a study counts it, judged where it stopped).
     static func runOnce(_ task: AgentTask, condition: RunCondition, seed: UInt64?, log: String?, judgePaused: Bool = false,
-                        resume: (run: String, steps: [LoggedStep])? = nil, _ s: Setup,
+                        resume: (run: String, steps: [LoggedStep])? = nil,
+                        atPause: ((String, TurnPipeline) throws -> PauseChoice)? = nil, _ s: Setup,
                         onStep: (TaskRunner.Step, [String], Int) -> Void) throws -> (TaskRunner.Ending, TaskOutcome?) {
         var task = task
         if let n = s.maxSteps { task.maxSteps = n }
@@ -200,11 +205,50 @@ enum RunCommand: Command {
             Terminal.note(Terminal.dim("task \(task.name) · workspace \(sandbox.workspace) · log \(pipeline.log?.path ?? "none")"))
         }
         let emotions = pipeline.monitor?.emotions ?? []
-        let ending = try runner.run { onStep($0, emotions, task.maxSteps) }
+        var ending = try runner.run { onStep($0, emotions, task.maxSteps) }
+        // An interactive run asks at each pause: go on (steered or not), stop and keep the run, or abort.
+        asking: while case .paused(let reason) = ending, let atPause {
+            switch try atPause(reason, pipeline) {
+            case .goOn, .steerCalm, .edit:
+                ending = try runner.run { onStep($0, emotions, task.maxSteps) }
+            case .abort:
+                ending = .aborted("at a pause, by you")
+            case .quit:
+                break asking
+            }
+        }
         endReason = ending.reason
         if case .paused = ending, !judgePaused { return (ending, nil) }
         outcome = try runner.outcome(ending)
         return (ending, outcome)
+    }
+
+    /// The pause menu of an interactive run (`PauseMenu`, run style): what was chosen is carried out on `pipeline`
+    /// and logged as a `resume` event (quit leaves the run paused, for `limbic resume`).
+    static func askAtPause(_ reason: String, _ pipeline: TurnPipeline) throws -> PauseChoice {
+        Terminal.note("limbic run: paused by a policy: \(reason)")
+        let choice = PauseMenu.ask(readLine: { prompt in
+            StandardStreams.write(prompt, to: 2)
+            return readLine(strippingNewline: true)
+        }, readReply: { nil }, note: { Terminal.note($0) }, run: true)
+        switch choice {
+        case .goOn:
+            try pipeline.resumed(choice: "continue")
+        case .steerCalm(let steps):
+            do {
+                try pipeline.steer("calm", strength: PauseMenu.steerStrength, turns: steps, by: "you, at a pause")
+                try pipeline.resumed(choice: "steer", detail: "calm +\(PauseMenu.steerStrength) for \(steps) turns")
+                Terminal.note(Terminal.dim("(steering toward calm for the next \(steps) steps)"))
+            } catch let e as AgentError {
+                Terminal.note("limbic run: cannot steer: \(e); going on without it")
+                try pipeline.resumed(choice: "continue")
+            }
+        case .abort:
+            try pipeline.resumed(choice: "abort")
+        case .quit, .edit:
+            break
+        }
+        return choice
     }
 
     /// The run folder's name of the last run started (for the pause message).
