@@ -49,3 +49,21 @@ struct OutputFileTests {
         #expect(FileManager.default.contents(atPath: path) == Data("ours".utf8))
     }
 }
+
+/// `limbic bench --compare-llama`: llama-bench's JSON read as llama.cpp writes it (-o json, one row per test).
+struct LlamaBenchTests {
+    @Test func thePrefillAndDecodeRowsAreRead() throws {
+        let json = """
+        [
+          {"build_commit": "0c1e5709", "model_filename": "m.gguf", "n_threads": 2, "n_prompt": 512, "n_gen": 0, "n_depth": 0,
+           "avg_ns": 1490000000, "stddev_ns": 0, "avg_ts": 343.6, "stddev_ts": 0.0, "samples_ts": [343.6]},
+          {"build_commit": "0c1e5709", "model_filename": "m.gguf", "n_threads": 2, "n_prompt": 0, "n_gen": 128, "n_depth": 0,
+           "avg_ns": 820000000, "stddev_ns": 0, "avg_ts": 156.1, "stddev_ts": 0.0, "samples_ts": [156.1]}
+        ]
+        """
+        let r = try LlamaBench.parse(Data(json.utf8))
+        #expect(r.pp == 343.6 && r.tg == 156.1)
+        #expect(try LlamaBench.parse(Data("[]".utf8)).pp == nil)
+        #expect(throws: (any Error).self) { try LlamaBench.parse(Data("| model | size |".utf8)) }
+    }
+}
