@@ -37,16 +37,20 @@ public struct HTMLReport {
 
     /// The page.
     public func render() -> String {
-        var body = header()
-        if summary.logs.count > 1 { body += conditions() }
-        body += trajectories()
-        body += heatMaps()
-        body += disagreementsSection()
-        body += correlations()
-        body += agentRuns()
-        body += transcript()
+        var body = ""
+        if !summary.logs.isEmpty {
+            body += header()
+            if summary.logs.count > 1 { body += conditions() }
+            body += trajectories()
+            body += heatMaps()
+            body += disagreementsSection()
+            body += correlations()
+            body += agentRuns()
+            body += transcript()
+        }
         body += labSection()
-        let title = summary.logs.count == 1 ? (summary.logs[0].path as NSString).lastPathComponent : "\(summary.logs.count) sessions"
+        let title = summary.logs.count == 1 ? (summary.logs[0].path as NSString).lastPathComponent
+            : summary.logs.isEmpty ? "lab results" : "\(summary.logs.count) sessions"
         return """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8">

@@ -32,3 +32,20 @@ struct LabJSONTests {
         #expect(LabJSON.read(Data("{\"event\":\"session\"}".utf8)) == nil)
     }
 }
+
+/// `limbic introspect … --csv`: a header and one line per row, intervals in columns, text quoted where it must be.
+struct LabCSVTests {
+    @Test func rowsAndQuoting() {
+        let e = Estimate([0.1, 0.3])
+        let r = [InjectedSelfReport.Result(layer: 15, strength: 0.1, contexts: 8,
+                                           emotions: [.init(emotion: "calm, \"mostly\"", ownRise: 1, othersRise: 0.25, auroc: e)],
+                                           diagonalAUROC: e, randomAUROC: Estimate([]), matrix: [[1]])]
+        let lines = LabCSV.text(.selfReport(r)).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "layer,strength,contexts,emotion,own_rise,others_rise,auroc,auroc_low,auroc_high")
+        #expect(lines[1].hasPrefix("15,0.1,8,\"calm, \"\"mostly\"\"\",1,0.25,0.2,"))
+        #expect(lines[3] == "15,0.1,8,(random vectors),,,,,", "NaN is an empty field")
+        #expect(lines.count == 5 && lines[4].isEmpty)
+        let p = LabCSV.text(.prediction([.init(task: "vowel", checked: 100, selfCorrect: 60, crossCorrect: nil, baselineCorrect: 55, holds: 45)]))
+        #expect(p == "task,checked,self_correct,cross_correct,baseline_correct,holds\nvowel,100,60,,55,45\n")
+    }
+}

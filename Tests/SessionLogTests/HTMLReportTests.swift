@@ -117,7 +117,7 @@ struct HTMLReportTests {
             .init(name: "layer 6: random vectors", group: 0, isControl: true, points: [(0.1, 0.2, 0.1, 0.3), (0.2, 0.2, 0.1, 0.3)]),
         ], reference: (0.2, "chance"))
         let page = HTMLReport(summary: SessionSummary([]), lab: [("lab.json", [chart], "note")], interval: Self.wilson).render()
-        #expect(page.contains("<section id=\"lab\">"))
+        #expect(page.contains("<section id=\"lab\">") && !page.contains("<section id=\"sessions\">"), "lab results alone: no session sections")
         #expect(page.contains("class=\"ln s1 d1\"") && page.contains("class=\"ln s1 d3\""))   // same colour, the control dashed
         #expect(page.contains("class=\"m s1 hollow\""))
         #expect(page.contains("<title>layer 6: detect, strength 0.20: 0.500 [0.400, 0.600]</title>"))

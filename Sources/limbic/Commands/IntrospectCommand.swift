@@ -60,6 +60,7 @@ enum IntrospectCommand: Command {
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
         .flag("json", "Print the result as one JSON object."),
+        .flag("csv", "Print the result as CSV: a header line, then one line per row with each interval in columns of its own."),
     ]
     static let examples = [
         "limbic introspect detect",
@@ -68,12 +69,14 @@ enum IntrospectCommand: Command {
         "limbic introspect localize --layers 4,8 --strengths 0.5,1 --concepts 10",
         "limbic introspect selfreport --layers 18 --strengths 0.2 --contexts 8",
         "limbic introspect predict --other qwen2.5-coder-1.5b-instruct --limit 50",
+        "limbic introspect detect --layers 8-12 --strengths 0.1,0.2 --csv > detect.csv",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
         guard [["detect"], ["localize"], ["selfreport"], ["predict"]].contains(args.positionals) else {
             throw UsageError("usage: limbic introspect detect|localize|selfreport|predict [options]")
         }
+        if args.flag("json") && args.flag("csv") { throw UsageError("--json and --csv: choose one") }
         _ = try args.int("limit", in: 1...100_000)
         _ = try args.int("contexts", in: 1...1000)
         _ = try args.int("random", in: 0...100)
@@ -128,9 +131,7 @@ enum IntrospectCommand: Command {
             let bar = ProgressBar(label: "prompts", total: Int64(total), unit: .items("prompts"))
             let rows = try PredictionStudy.run(subject: model, other: other, tasks: tasks, limit: limit, threads: threads) { d, _ in bar.update(Int64(d)) }
             bar.finish()
-            if args.flag("json") {
-                try printJSON(rows)
-            } else {
+            if try !printMachine(args, rows, .prediction(rows)) {
                 Terminal.out(PredictionStudy.table(rows, subject: URL(fileURLWithPath: model.path).lastPathComponent,
                                                    other: other.map { URL(fileURLWithPath: $0.path).lastPathComponent }) + "\n")
             }
@@ -148,9 +149,7 @@ enum IntrospectCommand: Command {
             let result = try LocalizationStudy.run(model: model, vectors: vectors, sentences: texts.sentences, strengths: strengths,
                                                    seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { done, _ in bar.update(Int64(done)) }
             bar.finish()
-            if args.flag("json") {
-                try printJSON(result)
-            } else {
+            if try !printMachine(args, result, .localization(result)) {
                 Terminal.out(LocalizationStudy.table(result) + "\n")
             }
             return ExitCode.ok
@@ -165,9 +164,7 @@ enum IntrospectCommand: Command {
                                             preambleName: preambleName, system: nil, contentRanks: args.flag("content"),
                                             threads: threads) { done, _ in trials.update(Int64(done)) }
         trials.finish()
-        if args.flag("json") {
-            try printJSON(result)
-        } else {
+        if try !printMachine(args, result, .detection(result)) {
             Terminal.out(DetectionStudy.table(result) + "\n")
         }
         return ExitCode.ok
@@ -208,9 +205,7 @@ enum IntrospectCommand: Command {
             try trust.save(probeSet: probePath)
             Terminal.note(Terminal.dim("trust scores saved to \(TrustScores.path(probeSet: probePath))"))
         }
-        if args.flag("json") {
-            try printJSON(results)
-        } else {
+        if try !printMachine(args, results, .selfReport(results)) {
             Terminal.out(results.map(InjectedSelfReport.table).joined(separator: "\n\n") + "\n")
         }
         return ExitCode.ok
@@ -219,5 +214,12 @@ enum IntrospectCommand: Command {
     /// One JSON object on stdout (`LabJSON`).
     static func printJSON<T: Encodable>(_ value: T) throws {
         Terminal.out(String(decoding: try LabJSON.encoder.encode(value), as: UTF8.self) + "\n")
+    }
+
+    /// `--json`, `--csv`, or nothing (the caller prints its table): true when printed.
+    static func printMachine<T: Encodable>(_ args: ParsedArguments, _ value: T, _ result: LabJSON.Result) throws -> Bool {
+        if args.flag("json") { try printJSON(value); return true }
+        if args.flag("csv") { Terminal.out(LabCSV.text(result)); return true }
+        return false
     }
 }
