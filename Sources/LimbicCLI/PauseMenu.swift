@@ -1,3 +1,5 @@
+import Agent
+
 /// What a person decides when a policy pauses an interactive chat or agent run.
 public enum PauseChoice: Equatable, Sendable {
     /// Go on as if nothing happened.
@@ -55,6 +57,32 @@ public enum PauseMenu {
                 break
             }
             note(run ? "answer c, s N, q or a" : "answer c, s N, e or a")
+        }
+    }
+
+    /// Carries out `choice` on `pipeline` and logs it as a `resume` event: go on, steer toward calm for N turns
+    /// (steps, in an agent run: `unit`; going on unsteered, with a note, where the probes cannot steer), edit the last
+    /// reply, or abort. Quitting leaves the session paused and logs nothing.
+    public static func carryOut(_ choice: PauseChoice, on pipeline: TurnPipeline, unit: String = "turns", note: (String) -> Void) throws {
+        switch choice {
+        case .goOn:
+            try pipeline.resumed(choice: "continue")
+        case .steerCalm(let n):
+            do {
+                try pipeline.steer("calm", strength: steerStrength, turns: n, by: "you, at a pause")
+                try pipeline.resumed(choice: "steer", detail: "calm +\(steerStrength) for \(n) turns")
+                note("(steering toward calm for the next \(n) \(unit))")
+            } catch let e as AgentError {
+                note("cannot steer: \(e); going on without it")
+                try pipeline.resumed(choice: "continue")
+            }
+        case .edit(let text):
+            try pipeline.editLastReply(text)
+            note("(the last reply is replaced; the log keeps both)")
+        case .abort:
+            try pipeline.resumed(choice: "abort")
+        case .quit:
+            break
         }
     }
 }

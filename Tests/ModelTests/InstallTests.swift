@@ -12,25 +12,7 @@ struct InstallTests {
 
     /// Runs `binary ARGS` in `directory` with `environment` (stdin empty), returning status, stdout and stderr.
     func run(_ binary: String, _ args: [String], in directory: String, environment: [String: String]) throws -> Limbic.Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return Limbic.Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        try Limbic.execute(binary, args, environment: environment, directory: directory)
     }
 
     /// A monitored chat needs the whole dataset (its hash picks the cached probe set), the self-report questions

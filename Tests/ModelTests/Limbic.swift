@@ -30,10 +30,19 @@ enum Limbic {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestFailure("no release binary at \(binary): run 'swift build -c release --product limbic' first (the README's test command does)")
         }
+        return try execute(binary, args, input: input,
+                           environment: environment.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(environment) { $1 })
+    }
+
+    /// Runs `executable ARGS` (in `directory`, with exactly `environment` when given) with `input` on stdin, empty
+    /// without; both pipes are read to the end before waiting, so a chatty process cannot block on a full pipe.
+    static func execute(_ executable: String, _ args: [String], input: String? = nil, environment: [String: String]? = nil,
+                        directory: String? = nil) throws -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = args
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
+        if let environment { p.environment = environment }
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe(), inp = Pipe()
         p.standardOutput = out
         p.standardError = err
@@ -41,7 +50,6 @@ enum Limbic {
         try p.run()
         if let input { inp.fileHandleForWriting.write(Data(input.utf8)) }
         try inp.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a chatty process cannot block on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
         group.enter()

@@ -14,22 +14,10 @@ enum Browser {
 
     /// Runs the browser headless on `file` with `args`; returns its stdout and stderr.
     static func run(_ args: [String], file: String) throws -> (stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path!)
         // No sandbox: CI runs as root, where Chromium's sandbox refuses to start.
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,2000"] + args + ["file://" + file]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let o = try Limbic.execute(path!, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--window-size=1280,2000"]
+                                       + args + ["file://" + file])
+        return (o.stdout, o.stderr)
     }
 }
 

@@ -178,23 +178,10 @@ enum ChatCommand: Command {
                     let choice = PauseMenu.ask(readLine: { prompt in
                         switch reader.line(prompt: prompt) { case .line(let l): return l; default: return nil }
                     }, readReply: { readMessage(reader, interactive: true) }, note: { Terminal.note($0) })
-                    switch choice {
-                    case .goOn:
-                        try pipeline.resumed(choice: "continue")
-                    case .steerCalm(let turns):
-                        do {
-                            try pipeline.steer("calm", strength: PauseMenu.steerStrength, turns: turns, by: "you, at a pause")
-                            try pipeline.resumed(choice: "steer", detail: "calm +\(PauseMenu.steerStrength) for \(turns) turns")
-                            Terminal.note(Terminal.dim("(steering toward calm for the next \(turns) turns)"))
-                        } catch let e as AgentError {
-                            Terminal.note("limbic chat: cannot steer: \(e); going on without it")
-                            try pipeline.resumed(choice: "continue")
-                        }
-                    case .edit(let text):
-                        try pipeline.editLastReply(text)
-                        Terminal.note(Terminal.dim("(the last reply is replaced; the log keeps both)"))
-                    case .abort, .quit:
-                        try pipeline.resumed(choice: "abort")
+                    // The chat's menu has no quit (that is an agent run's); end of input is abort.
+                    let chosen = choice == .quit ? PauseChoice.abort : choice
+                    try PauseMenu.carryOut(chosen, on: pipeline) { Terminal.note($0.hasPrefix("(") ? Terminal.dim($0) : "limbic chat: " + $0) }
+                    if chosen == .abort {
                         endReason = "abort"
                         Terminal.note("limbic chat: aborted at a pause")
                         return ExitCode.error

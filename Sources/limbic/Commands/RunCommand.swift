@@ -231,23 +231,7 @@ enum RunCommand: Command {
             StandardStreams.write(prompt, to: 2)
             return readLine(strippingNewline: true)
         }, readReply: { nil }, note: { Terminal.note($0) }, run: true)
-        switch choice {
-        case .goOn:
-            try pipeline.resumed(choice: "continue")
-        case .steerCalm(let steps):
-            do {
-                try pipeline.steer("calm", strength: PauseMenu.steerStrength, turns: steps, by: "you, at a pause")
-                try pipeline.resumed(choice: "steer", detail: "calm +\(PauseMenu.steerStrength) for \(steps) turns")
-                Terminal.note(Terminal.dim("(steering toward calm for the next \(steps) steps)"))
-            } catch let e as AgentError {
-                Terminal.note("limbic run: cannot steer: \(e); going on without it")
-                try pipeline.resumed(choice: "continue")
-            }
-        case .abort:
-            try pipeline.resumed(choice: "abort")
-        case .quit, .edit:
-            break
-        }
+        try PauseMenu.carryOut(choice, on: pipeline, unit: "steps") { Terminal.note($0.hasPrefix("(") ? Terminal.dim($0) : "limbic run: " + $0) }
         return choice
     }
 
