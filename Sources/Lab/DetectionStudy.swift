@@ -66,7 +66,7 @@ public enum DetectionStudy {
         public var rows: [Row]
     }
 
-    public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [Double], detection: Detection,
+    public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [InjectionStrength], detection: Detection,
                            preambleName: String, system: String?, contentRanks: Bool, threads: Int? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let norms = try model.meanResidualNorms()
@@ -83,7 +83,7 @@ public enum DetectionStudy {
         var done = 0
         for (li, layer) in vectors.layers.enumerated() {
             for s in strengths {
-                let absolute = Float(s) * norms[layer]
+                let absolute = s.norm(meanNorm: norms[layer])
                 var shifts: [Double] = [], controlShifts: [Double] = [], injected: [Double] = [], mass: [Double] = [], ranks: [Double] = []
                 var detected = 0, controlsYes = 0
                 for (c, v) in vectors.vectors.enumerated() {
@@ -105,7 +105,7 @@ public enum DetectionStudy {
                     done += 1
                     progress(done, total)
                 }
-                rows.append(Row(layer: layer, strength: s, absoluteStrength: Double(absolute), injectedLogOdds: Estimate(injected),
+                rows.append(Row(layer: layer, strength: s.fraction(meanNorm: norms[layer]), absoluteStrength: Double(absolute), injectedLogOdds: Estimate(injected),
                                 shift: Estimate(shifts), controlShift: Estimate(controlShifts),
                                 shiftOverControl: Estimate(zip(shifts, controlShifts).map { $0 - $1 }), injectedMass: Estimate(mass),
                                 detected: detected, controlsYes: controlsYes,

@@ -66,11 +66,12 @@ public enum InjectedSelfReport {
         return n > 0 ? beat / Double(n) : nil
     }
 
-    public static func run(model: any InferenceBackend, emotions: [String], vectors: [[Float]], layer: Int, strength: Double,
+    public static func run(model: any InferenceBackend, emotions: [String], vectors: [[Float]], layer: Int, strength: InjectionStrength,
                            template: SelfReportTemplate, contexts: [Context], randomVectors: Int, seed: UInt64,
                            threads: Int? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let reporter = SelfReporter(model: model, chat: try model.chatTemplate(), emotions: emotions)
-        let norm = try model.meanResidualNorms()[layer] * Float(strength)
+        let meanNorm = try model.meanResidualNorms()[layer]
+        let norm = strength.norm(meanNorm: meanNorm)
         let E = emotions.count
         let total = contexts.count * (1 + E + randomVectors)
         var done = 0
@@ -113,7 +114,7 @@ public enum InjectedSelfReport {
                        othersRise: Estimate((0..<E).filter { $0 != e && matrix[e][$0].isFinite }.map { matrix[e][$0] }).mean,
                        auroc: Estimate(perEmotion[e]))
         }
-        return Result(layer: layer, strength: strength, contexts: contexts.count, emotions: rows,
+        return Result(layer: layer, strength: strength.fraction(meanNorm: meanNorm), contexts: contexts.count, emotions: rows,
                       diagonalAUROC: Estimate(perEmotion.flatMap { $0 }), randomAUROC: Estimate(random), matrix: matrix)
     }
 

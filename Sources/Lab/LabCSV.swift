@@ -18,10 +18,10 @@ public enum LabCSV {
                           "control_shift_high", "shift_over_control", "shift_over_control_low", "shift_over_control_high", "injected_log_odds",
                           "base_log_odds", "base_p_yes", "detected", "controls_yes", "trials"], rows)
         case .localization(let r):
-            return table(["layer", "strength", "trials", "question", "accuracy", "low", "high", "random_accuracy"],
+            return table(["layer", "strength", "absolute_strength", "trials", "question", "accuracy", "low", "high", "random_accuracy"],
                          r.rows.flatMap { row in
                              row.accuracy.keys.sorted().map { q in
-                                 [String(row.layer), number(row.strength), String(row.trials), q, number(row.accuracy[q] ?? .nan),
+                                 [String(row.layer), number(row.strength), number(row.absoluteStrength ?? .nan), String(row.trials), q, number(row.accuracy[q] ?? .nan),
                                   number(row.low[q] ?? .nan), number(row.high[q] ?? .nan), number(row.randomAccuracy)]
                              }
                          })

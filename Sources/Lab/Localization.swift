@@ -108,7 +108,9 @@ public struct Localization: Sendable {
 public enum LocalizationStudy {
     public struct Row: Codable, Sendable {
         public var layer: Int
+        /// A fraction of the mean residual norm at the layer, and the norm that came to (absent in older results).
         public var strength: Double
+        public var absoluteStrength: Double?
         public var trials: Int
         /// Accuracy (the argmax digit is the injected sentence) per probe, with 95% Wilson intervals.
         public var accuracy: [String: Double]
@@ -134,7 +136,7 @@ public enum LocalizationStudy {
         return (Double(w.low), Double(w.high))
     }
 
-    public static func run(model: any InferenceBackend, vectors: ConceptVectors, sentences pool: [String], strengths: [Double],
+    public static func run(model: any InferenceBackend, vectors: ConceptVectors, sentences pool: [String], strengths: [InjectionStrength],
                            seed: UInt64, threads: Int? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let norms = try model.meanResidualNorms()
         let digits = try Localization.digitTokens(model.tokenizer)
@@ -159,13 +161,13 @@ public enum LocalizationStudy {
                 for (c, v) in vectors.vectors.enumerated() {
                     let norm = v[li].reduce(0) { $0 + $1 * $1 }.squareRoot()
                     for pos in 0..<5 {
-                        let strength = Float(s) * norms[layer] / max(norm, 1e-12)
+                        let strength = s.norm(meanNorm: norms[layer]) / max(norm, 1e-12)
                         let a = try Localization.trial(model: model, sentences: draws[c][pos], target: pos,
                                                        steering: (v[li], strength, layer), digits: digits, threads: threads)
                         for (k, pick) in a.picks.enumerated() where pick == pos { hits[k] += 1 }
                         confusion[pos][a.picks[0]] += 1
                         let r = try Localization.trial(model: model, sentences: draws[c][pos], target: pos,
-                                                       steering: (randoms[c], Float(s) * norms[layer], layer), digits: digits, threads: threads)
+                                                       steering: (randoms[c], s.norm(meanNorm: norms[layer]), layer), digits: digits, threads: threads)
                         if r.picks[0] == pos { randomHits += 1 }
                         n += 1
                         done += 1
@@ -177,7 +179,8 @@ public enum LocalizationStudy {
                     acc[p.name] = Double(hits[k]) / Double(max(n, 1))
                     (lo[p.name], hi[p.name]) = wilson(hits[k], n)
                 }
-                rows.append(Row(layer: layer, strength: s, trials: n, accuracy: acc, low: lo, high: hi,
+                rows.append(Row(layer: layer, strength: s.fraction(meanNorm: norms[layer]),
+                                absoluteStrength: Double(s.norm(meanNorm: norms[layer])), trials: n, accuracy: acc, low: lo, high: hi,
                                 randomAccuracy: Double(randomHits) / Double(max(n, 1)), confusion: confusion))
             }
         }

@@ -49,3 +49,14 @@ struct LabCSVTests {
         #expect(p == "task,checked,self_correct,cross_correct,baseline_correct,holds\nvowel,100,60,,55,45\n")
     }
 }
+
+/// `--strengths`: fractions of the mean residual norm, or absolute norms with a trailing `a`.
+struct InjectionStrengthTests {
+    @Test func fractionsAndAbsoluteNorms() {
+        #expect(InjectionStrength.parse("0.1") == .fraction(0.1) && InjectionStrength.parse(" 8a") == .absolute(8))
+        #expect(InjectionStrength.parse("-0.5") == .fraction(-0.5))
+        for bad in ["", "a", "x", "0.1n", "nan", "inf", "101", "2e7a"] { #expect(InjectionStrength.parse(bad) == nil, "\(bad)") }
+        #expect(InjectionStrength.fraction(0.1).norm(meanNorm: 50) == 5 && InjectionStrength.absolute(5).norm(meanNorm: 50) == 5)
+        #expect(InjectionStrength.absolute(5).fraction(meanNorm: 50) == 0.1 && InjectionStrength.fraction(0.2).fraction(meanNorm: 50) == 0.2)
+    }
+}

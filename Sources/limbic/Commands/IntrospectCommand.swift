@@ -45,7 +45,7 @@ enum IntrospectCommand: Command {
     static let options: [OptionSpec] = ModelOptions.modelAndThreads + ProbeOptions.specs.filter { ["emotions", "probe"].contains($0.name) } + [
         CalibrationSetup.specs.first { $0.name == "calibration" }!,
         .option("layers", "LIST", "Injection layers, e.g. 6,9,12 or 4-8 (default: a third, half and two thirds of the depth)."),
-        .option("strengths", "LIST", "Strengths as fractions of the mean residual norm at the layer.", default: "0.1,0.2,0.4"),
+        .option("strengths", "LIST", "Strengths as fractions of the mean residual norm at the layer (0.1), or absolute norms with a trailing a (8a).", default: "0.1,0.2,0.4"),
         .option("preamble", "NAME", "information (explains injection), lorem (length-matched filler), wrong-location, or none.", default: "information"),
         .option("inject-at", "SPAN", "first-turn (the protocol) or question (the vector on the question's tokens).", default: "first-turn"),
         .option("question", "K", "Which of prompts/lab/questions.txt to ask (1-based).", default: "1"),
@@ -92,11 +92,11 @@ enum IntrospectCommand: Command {
         _ = try args.int("controls", in: 1...100_000)
     }
 
-    static func strengths(_ args: ParsedArguments) throws -> [Double] {
+    static func strengths(_ args: ParsedArguments) throws -> [InjectionStrength] {
         let text = args.string("strengths") ?? "0.1,0.2,0.4"
-        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ $0 != nil && $0!.isFinite && abs($0!) <= 100 }) else {
-            throw UsageError("--strengths takes comma-separated numbers (fractions of the residual norm), e.g. 0.1,0.2")
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { InjectionStrength.parse(String($0)) }
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
+            throw UsageError("--strengths takes comma-separated fractions of the mean residual norm (0.1) or absolute norms with a trailing a (8a), e.g. 0.1,0.2 or 4a,8a")
         }
         return values.map { $0! }
     }
