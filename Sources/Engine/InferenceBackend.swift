@@ -31,6 +31,9 @@ public protocol InferenceSequence: AnyObject {
     /// itself, and returns what `readout` asks about each one's next token; the sequence itself is unchanged. See
     /// `InferenceContext.evaluateBranches`.
     func evaluateBranches(_ branches: [[Int]], readout: BranchReadout) throws -> [[Float]]
+    /// The logit lens: the final norm and the LM head applied to residual rows read anywhere (a layer's output, one
+    /// row of `hiddenSize` after another), reduced as `readout` asks, one result per row. Changes nothing.
+    func lens(_ rows: [Float], readout: BranchReadout) throws -> [[Float]]
     /// A sequence that continues from the same tokens without disturbing this one; steering is kept, listeners
     /// only when asked.
     func fork(keepingListeners: Bool) -> Self

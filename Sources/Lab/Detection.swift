@@ -51,6 +51,9 @@ public struct Detection: Sendable {
     public struct Trial: Sendable, Equatable {
         public var detection: Answer
         public var controls: [Answer]
+        /// The logit lens (when asked): the detection answer's log-odds read from each layer's output at the answer
+        /// position through the final norm and the LM head, layer 0 first; the last layer's is `detection.logOdds`.
+        public var lens: [Double]?
         public var controlMeanLogOdds: Double { controls.map(\.logOdds).reduce(0, +) / Double(max(controls.count, 1)) }
     }
 
@@ -92,7 +95,7 @@ public struct Detection: Sendable {
 
     /// Runs one trial: `steering` (nil: a base trial) added at `layer` on the chosen span.
     public func trial(model: any InferenceBackend, system: String?, steering: (vector: [Float], strength: Float, layer: Int)?,
-                      threads: Int? = nil) throws -> Trial {
+                      lens: Bool = false, threads: Int? = nil) throws -> Trial {
         let encoder = ChatEncoder(template: try model.chatTemplate(), tokenizer: model.tokenizer)
         let (first, tails, spans) = try layout(encoder, system: system)
         let (yes, no) = try answerIDs ?? Self.answerTokens(model.tokenizer)
@@ -105,13 +108,35 @@ public struct Detection: Sendable {
         steer(injectAt == .firstTurn ? 1..<first.count : 0..<0)
         try ctx.evaluate(first, logits: .none)
         var answers: [Answer] = []
-        for (tail, span) in zip(tails, spans) {
+        var lensOdds: [Double]? = nil
+        for (k, (tail, span)) in zip(tails, spans).enumerated() {
             ctx.rollback(to: first.count)
             steer(injectAt == .firstTurn ? 0..<0 : span)
+            // The detection question's answer position, at every layer's output, for the lens.
+            let all = Array(0..<model.config.layerCount)
+            let rows = lens && k == 0 ? LastRows(layers: all) : nil
+            let handle = rows.map { ctx.hooks.subscribe($0, sites: Set(all.map { HookSite.layer($0) }), positions: .last) }
             let logits = try ctx.evaluate(tail, logits: .last)
+            if let handle { ctx.hooks.unsubscribe(handle) }
             answers.append(Self.answer(logits, yes: yes, no: no))
+            if let rows {
+                let ids = [[Int]](repeating: yes + no, count: model.config.layerCount)
+                lensOdds = try ctx.lens(rows.rows.flatMap { $0 }, readout: .logitsOf(ids)).map { row in
+                    Self.logOdds(yes: Array(row.prefix(yes.count)), no: Array(row.dropFirst(yes.count)))
+                }
+            }
         }
-        return Trial(detection: answers[0], controls: Array(answers.dropFirst()))
+        return Trial(detection: answers[0], controls: Array(answers.dropFirst()), lens: lensOdds)
+    }
+
+    /// log Σ exp(yes logits) − log Σ exp(no logits): the log-odds without the rest of the vocabulary (its normaliser
+    /// cancels).
+    static func logOdds(yes: [Float], no: [Float]) -> Double {
+        func lse(_ x: [Float]) -> Double {
+            let m = Double(x.max() ?? 0)
+            return m + log(x.reduce(0.0) { $0 + exp(Double($1) - m) })
+        }
+        return lse(yes) - lse(no)
     }
 
     /// log P(yes) − log P(no) and the mass, from a logits row.
@@ -142,3 +167,4 @@ public struct Detection: Sendable {
         return 1 + ids.enumerated().filter { $0.offset != target && logits[$0.element] > mine }.count
     }
 }
+

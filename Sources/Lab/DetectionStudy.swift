@@ -44,6 +44,19 @@ public enum DetectionStudy {
         /// Content identification (when asked): the rank of the injected concept's word among all concepts'.
         public var contentRank: Estimate?
         public var contentTop1: Int?
+        /// The logit lens (`--lens`): per layer read (0 first), the detection answer's mean log-odds shift over the
+        /// concepts, read from that layer's output; and the first layer from which it stays at least half its final
+        /// value, in the final value's sign (nil when the final shift is under 0.05).
+        public var lensShift: [Double]?
+        public var lensFirstLayer: Int?
+    }
+
+    /// The first layer from which `shift` stays at ≥ half its last value, in its sign; nil when that is under 0.05.
+    public static func firstMovingLayer(_ shift: [Double]) -> Int? {
+        guard let final = shift.last, abs(final) >= 0.05 else { return nil }
+        var first = shift.count - 1
+        while first > 0, shift[first - 1] * final > 0, abs(shift[first - 1]) >= abs(final) / 2 { first -= 1 }
+        return first
     }
 
     public struct Result: Codable, Sendable {
@@ -67,10 +80,10 @@ public enum DetectionStudy {
     }
 
     public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [InjectionStrength], detection: Detection,
-                           preambleName: String, system: String?, contentRanks: Bool, threads: Int? = nil,
+                           preambleName: String, system: String?, contentRanks: Bool, lens: Bool = false, threads: Int? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let norms = try model.meanResidualNorms()
-        let base = try detection.trial(model: model, system: system, steering: nil, threads: threads)
+        let base = try detection.trial(model: model, system: system, steering: nil, lens: lens, threads: threads)
         let p = 1 / (1 + exp(-base.detection.logOdds))
         var baseRank: Estimate? = nil
         if contentRanks {
@@ -86,12 +99,14 @@ public enum DetectionStudy {
                 let absolute = s.norm(meanNorm: norms[layer])
                 var shifts: [Double] = [], controlShifts: [Double] = [], injected: [Double] = [], mass: [Double] = [], ranks: [Double] = []
                 var detected = 0, controlsYes = 0
+                var lensShifts: [[Double]] = []
                 for (c, v) in vectors.vectors.enumerated() {
                     // The direction at `absolute` norm: strength is a fraction of the residual norm, whatever the
                     // concept vector's own length.
                     let norm = v[li].reduce(0) { $0 + $1 * $1 }.squareRoot()
                     let steering = (vector: v[li].map { $0 / max(norm, 1e-12) }, strength: absolute, layer: layer)
-                    let t = try detection.trial(model: model, system: system, steering: steering, threads: threads)
+                    let t = try detection.trial(model: model, system: system, steering: steering, lens: lens, threads: threads)
+                    if let l = t.lens, let b = base.lens { lensShifts.append(zip(l, b).map { $0 - $1 }) }
                     injected.append(t.detection.logOdds)
                     shifts.append(t.detection.logOdds - base.detection.logOdds)
                     controlShifts.append(t.controlMeanLogOdds - base.controlMeanLogOdds)
@@ -105,12 +120,16 @@ public enum DetectionStudy {
                     done += 1
                     progress(done, total)
                 }
+                let meanShift: [Double]? = lensShifts.isEmpty ? nil : lensShifts[0].indices.map { l in
+                    lensShifts.reduce(0) { $0 + $1[l] } / Double(lensShifts.count)
+                }
                 rows.append(Row(layer: layer, strength: s.fraction(meanNorm: norms[layer]), absoluteStrength: Double(absolute), injectedLogOdds: Estimate(injected),
                                 shift: Estimate(shifts), controlShift: Estimate(controlShifts),
                                 shiftOverControl: Estimate(zip(shifts, controlShifts).map { $0 - $1 }), injectedMass: Estimate(mass),
                                 detected: detected, controlsYes: controlsYes,
                                 contentRank: contentRanks ? Estimate(ranks) : nil,
-                                contentTop1: contentRanks ? ranks.filter { $0 == 1 }.count : nil))
+                                contentTop1: contentRanks ? ranks.filter { $0 == 1 }.count : nil,
+                                lensShift: meanShift, lensFirstLayer: meanShift.flatMap(firstMovingLayer)))
             }
         }
         let answers = try detection.answerIDs ?? Detection.answerTokens(model.tokenizer)
@@ -140,6 +159,14 @@ public enum DetectionStudy {
                 line += String(format: "  %.1f (%d)", rank.mean, top)
             }
             lines.append(line)
+        }
+        for row in r.rows {
+            guard let shift = row.lensShift else { continue }
+            let step = max(1, shift.count / 8)
+            let samples = stride(from: 0, to: shift.count, by: step).map { String(format: "L%d %+.2f", $0, shift[$0]) }
+            lines.append(String(format: "logit lens, layer %d at %.3g: ", row.layer, row.strength)
+                         + (row.lensFirstLayer.map { "the shift holds from layer \($0) on · " } ?? "no shift to follow · ")
+                         + samples.joined(separator: "  "))
         }
         if let b = r.baseContentRank {
             lines.append(String(format: "content rank without injection: %.1f of %d (chance %.1f); top-1 by chance: 1 in %d",

@@ -11,12 +11,12 @@ public enum LabCSV {
                 let lead = [String(row.layer), number(row.strength), number(row.absoluteStrength)]
                 let intervals = estimate(row.shift) + estimate(row.controlShift) + estimate(row.shiftOverControl)
                 let rest = [number(row.injectedLogOdds.mean), number(r.baseLogOdds), number(r.basePYes), String(row.detected),
-                            String(row.controlsYes), String(row.shift.n)]
+                            String(row.controlsYes), String(row.shift.n), row.lensFirstLayer.map(String.init) ?? ""]
                 return lead + intervals + rest
             }
             return table(["layer", "strength", "absolute_strength", "shift", "shift_low", "shift_high", "control_shift", "control_shift_low",
                           "control_shift_high", "shift_over_control", "shift_over_control_low", "shift_over_control_high", "injected_log_odds",
-                          "base_log_odds", "base_p_yes", "detected", "controls_yes", "trials"], rows)
+                          "base_log_odds", "base_p_yes", "detected", "controls_yes", "trials", "lens_first_layer"], rows)
         case .localization(let r):
             return table(["layer", "strength", "absolute_strength", "trials", "question", "accuracy", "low", "high", "random_accuracy"],
                          r.rows.flatMap { row in

@@ -78,7 +78,7 @@ enum SVG {
         var s = ""
         for t in yTicks {
             s += "<line class=\"grid\" x1=\"\(HTML.px(box.x0))\" x2=\"\(HTML.px(box.x1))\" y1=\"\(HTML.px(y(t)))\" y2=\"\(HTML.px(y(t)))\"/>"
-            s += text(HTML.number(t, t.rounded() == t ? 0 : 1), x: box.x0 - 4, y: y(t) + 3, anchor: "end", cls: "tick")
+            s += text(String(format: "%.3g", t), x: box.x0 - 4, y: y(t) + 3, anchor: "end", cls: "tick")
         }
         for (v, label) in xTicks {
             s += text(label, x: x(v), y: box.y1 + 12, cls: "tick")

@@ -28,6 +28,22 @@ struct DetectionTests {
         #expect(model.tokenizer.decode(q).contains("Do you notice a thought?"), "\(model.tokenizer.decode(q))")
     }
 
+    /// The lens read at the last layer is the answer itself; earlier layers read something else; asking for the
+    /// lens changes no answer.
+    @Test func theLogitLensEndsAtTheAnswer() throws {
+        let model = try TinyModel.chatModel()
+        let plain = try detection().trial(model: model, system: nil, steering: nil)
+        let lensed = try detection().trial(model: model, system: nil, steering: nil, lens: true)
+        let lens = try #require(lensed.lens)
+        #expect(plain.lens == nil && lens.count == model.config.layerCount)
+        #expect(abs(lens.last! - lensed.detection.logOdds) < 1e-3, "\(lens.last!) vs \(lensed.detection.logOdds)")
+        #expect(Set(lens.map { ($0 * 1000).rounded() }).count > 1, "the layers read differently")
+        #expect(lensed.detection == plain.detection && lensed.controls == plain.controls)
+        #expect(DetectionStudy.firstMovingLayer([0, 0.1, 2, 1.2, 2]) == 2)
+        #expect(DetectionStudy.firstMovingLayer([1, -1, 2, 2]) == 2 && DetectionStudy.firstMovingLayer([0.5, 0.02]) == nil)
+        #expect(throws: EngineError.self) { try model.makeSequence(capacity: 8, threads: 1).lens([1, 2, 3], readout: .logits) }
+    }
+
     @Test func strengthZeroIsTheBaseTrialAndAnInjectionMovesTheAnswers() throws {
         let model = try TinyModel.chatModel()
         let width = model.config.hiddenSize

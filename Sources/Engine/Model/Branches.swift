@@ -129,6 +129,18 @@ extension InferenceContext {
         }
     }
 
+    /// The logit lens (`InferenceSequence.lens`): `rows` holds whole residual rows.
+    public func lens(_ rows: [Float], readout: BranchReadout) throws -> [[Float]] {
+        let D = config.hiddenSize
+        guard D > 0, rows.count % D == 0 else { throw EngineError.badBranches("the lens takes whole rows of \(D) values, not \(rows.count)") }
+        let count = rows.count / D
+        if let ids = readout.ids {
+            guard ids.count == count else { throw EngineError.badBranches("\(ids.count) lists of ids for \(count) rows") }
+            for id in ids.joined() where !(0..<config.vocabSize).contains(id) { throw EngineError.tokenOutOfRange(id, vocab: config.vocabSize) }
+        }
+        return count == 0 ? [] : readOut(rows, count: count, readout)
+    }
+
     /// The final norm and LM head for `count` residual rows, in steps of the batch size, reduced as `readout` asks.
     private func readOut(_ finals: [Float], count: Int, _ readout: BranchReadout) -> [[Float]] {
         let c = config, w = weights, ws = ws, D = c.hiddenSize, V = c.vocabSize

@@ -58,6 +58,7 @@ enum IntrospectCommand: Command {
         .option("limit", "N", "predict: the first N prompts of each task (default all 100)."),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
+        .flag("lens", "detect: the logit lens, the answer's log-odds shift read from every layer's output, and the layer from which it holds."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
         .flag("json", "Print the result as one JSON object."),
         .flag("csv", "Print the result as CSV: a header line, then one line per row with each interval in columns of its own."),
@@ -70,6 +71,7 @@ enum IntrospectCommand: Command {
         "limbic introspect selfreport --layers 18 --strengths 0.2 --contexts 8",
         "limbic introspect predict --other qwen2.5-coder-1.5b-instruct --limit 50",
         "limbic introspect detect --layers 8-12 --strengths 0.1,0.2 --csv > detect.csv",
+        "limbic introspect detect --layers 15 --strengths 0.4 --lens",
     ]
 
     static func validate(_ args: ParsedArguments) throws {
@@ -161,7 +163,7 @@ enum IntrospectCommand: Command {
         let vectors = try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
         let trials = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
         let result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
-                                            preambleName: preambleName, system: nil, contentRanks: args.flag("content"),
+                                            preambleName: preambleName, system: nil, contentRanks: args.flag("content"), lens: args.flag("lens"),
                                             threads: threads) { done, _ in trials.update(Int64(done)) }
         trials.finish()
         if try !printMachine(args, result, .detection(result)) {

@@ -25,8 +25,18 @@ enum LabCharts {
             let over = CurveChart(title: "Detection shift over the control questions' shift", xLabel: "strength (× mean residual norm)",
                                   yLabel: "Δ log-odds, detection − control", series: series(\.shiftOverControl, "shift − control", control: false),
                                   reference: (0, "no more than the controls"))
+            // The logit lens, where measured: at each injection layer's strongest strength, the shift by layer read.
+            var lensSeries: [CurveChart.Series] = []
+            for (g, layer) in layers.enumerated() {
+                guard let row = r.rows.filter({ $0.layer == layer && $0.lensShift != nil }).max(by: { abs($0.strength) < abs($1.strength) }),
+                      let shift = row.lensShift else { continue }
+                lensSeries.append(CurveChart.Series(name: String(format: "injected at layer %d, %.3g", layer, row.strength), group: g,
+                                                    points: shift.enumerated().map { (Double($0.offset), $0.element, nil, nil) }))
+            }
+            let lens = CurveChart(title: "Logit lens: the detection answer's shift read from each layer's output", xLabel: "layer read",
+                                  yLabel: "Δ log-odds (yes − no)", series: lensSeries, reference: (0, "no change"))
             return ("\(name): injection detection (\(r.concepts.count) concepts, preamble \(r.preamble), injected at \(r.injectAt))",
-                    [shift, over], "Mean over concepts with 95% intervals. The control questions' true answer is no: a shift there is injection making the model say yes to anything, not introspection.")
+                    lensSeries.isEmpty ? [shift, over] : [shift, over, lens], "Mean over concepts with 95% intervals. The control questions' true answer is no: a shift there is injection making the model say yes to anything, not introspection.")
         case .localization(let r):
             let layers = Array(Set(r.rows.map(\.layer))).sorted()
             var series: [CurveChart.Series] = []
