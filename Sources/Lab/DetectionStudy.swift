@@ -80,7 +80,8 @@ public enum DetectionStudy {
     }
 
     public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [InjectionStrength], detection: Detection,
-                           preambleName: String, system: String?, contentRanks: Bool, lens: Bool = false, threads: Int? = nil,
+                           preambleName: String, system: String?, contentRanks: Bool, lens: Bool = false, cache: SweepCache? = nil,
+                           threads: Int? = nil,
                            progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let norms = try model.meanResidualNorms()
         let base = try detection.trial(model: model, system: system, steering: nil, lens: lens, threads: threads)
@@ -96,6 +97,12 @@ public enum DetectionStudy {
         var done = 0
         for (li, layer) in vectors.layers.enumerated() {
             for s in strengths {
+                if let row = cache?.load(Row.self, layer: layer, strength: s) {
+                    rows.append(row)
+                    done += vectors.words.count
+                    progress(done, total)
+                    continue
+                }
                 let absolute = s.norm(meanNorm: norms[layer])
                 var shifts: [Double] = [], controlShifts: [Double] = [], injected: [Double] = [], mass: [Double] = [], ranks: [Double] = []
                 var detected = 0, controlsYes = 0
@@ -130,6 +137,7 @@ public enum DetectionStudy {
                                 contentRank: contentRanks ? Estimate(ranks) : nil,
                                 contentTop1: contentRanks ? ranks.filter { $0 == 1 }.count : nil,
                                 lensShift: meanShift, lensFirstLayer: meanShift.flatMap(firstMovingLayer)))
+                try cache?.save(rows[rows.count - 1], layer: layer, strength: s)
             }
         }
         let answers = try detection.answerIDs ?? Detection.answerTokens(model.tokenizer)

@@ -137,7 +137,8 @@ public enum LocalizationStudy {
     }
 
     public static func run(model: any InferenceBackend, vectors: ConceptVectors, sentences pool: [String], strengths: [InjectionStrength],
-                           seed: UInt64, threads: Int? = nil, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+                           seed: UInt64, cache: SweepCache? = nil, threads: Int? = nil,
+                           progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
         let norms = try model.meanResidualNorms()
         let digits = try Localization.digitTokens(model.tokenizer)
         var rng = SplitMix64(seed: seed)
@@ -156,6 +157,12 @@ public enum LocalizationStudy {
         var done = 0
         for (li, layer) in vectors.layers.enumerated() {
             for s in strengths {
+                if let row = cache?.load(Row.self, layer: layer, strength: s) {
+                    rows.append(row)
+                    done += vectors.words.count * 5
+                    progress(done, total)
+                    continue
+                }
                 var hits = [Int](repeating: 0, count: Localization.probes.count), randomHits = 0, n = 0
                 var confusion = [[Int]](repeating: [Int](repeating: 0, count: 5), count: 5)
                 for (c, v) in vectors.vectors.enumerated() {
@@ -182,6 +189,7 @@ public enum LocalizationStudy {
                 rows.append(Row(layer: layer, strength: s.fraction(meanNorm: norms[layer]),
                                 absoluteStrength: Double(s.norm(meanNorm: norms[layer])), trials: n, accuracy: acc, low: lo, high: hi,
                                 randomAccuracy: Double(randomHits) / Double(max(n, 1)), confusion: confusion))
+                try cache?.save(rows[rows.count - 1], layer: layer, strength: s)
             }
         }
         return Result(pairs: vectors.words.count, seed: seed, prior: prior, rows: rows)

@@ -60,3 +60,24 @@ struct InjectionStrengthTests {
         #expect(InjectionStrength.absolute(5).fraction(meanNorm: 50) == 0.1 && InjectionStrength.fraction(0.2).fraction(meanNorm: 50) == 0.2)
     }
 }
+
+/// A sweep's finished rows are kept and read back; `--fresh` and a damaged file measure again.
+struct SweepCacheTests {
+    @Test func rowsRoundTripAndADamagedOneIsMeasuredAgain() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cache = SweepCache(directory: dir, key: String(repeating: "ab", count: 32))
+        let row = LocalizationStudy.Row(layer: 6, strength: 0.5, absoluteStrength: 10, trials: 50, accuracy: ["detect": 0.3],
+                                        low: ["detect": 0.2], high: ["detect": 0.45], randomAccuracy: 0.2, confusion: [[1]])
+        #expect(cache.load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5)) == nil)
+        try cache.save(row, layer: 6, strength: .fraction(0.5))
+        #expect(cache.load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5))?.accuracy == ["detect": 0.3])
+        #expect(cache.reused.value == 1)
+        #expect(cache.load(LocalizationStudy.Row.self, layer: 6, strength: .absolute(0.5)) == nil, "another strength")
+        #expect(cache.load(LocalizationStudy.Row.self, layer: 7, strength: .fraction(0.5)) == nil, "another layer")
+        #expect(SweepCache(directory: dir, key: String(repeating: "cd", count: 32)).load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5)) == nil)
+        #expect(SweepCache(directory: dir, key: cache.key, reuse: false).load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5)) == nil)
+        try Data("{\"layer\":".utf8).write(to: URL(fileURLWithPath: cache.path(layer: 6, strength: .fraction(0.5))))
+        #expect(cache.load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5)) == nil, "a cut-off file is measured again")
+    }
+}

@@ -2,8 +2,10 @@ import Affect
 import Agent
 import Engine
 import Foundation
+import GGUF
 import Lab
 import LimbicCLI
+import ModelStore
 import Tokenizers
 
 /// `limbic introspect detect`: does the model notice a concept injected into its residual stream?
@@ -58,6 +60,7 @@ enum IntrospectCommand: Command {
         .option("limit", "N", "predict: the first N prompts of each task (default all 100)."),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
+        .flag("fresh", "detect, localize: measure every layer and strength again instead of reading the rows an earlier run of the same sweep finished."),
         .flag("lens", "detect: the logit lens, the answer's log-odds shift read from every layer's output, and the layer from which it holds."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
         .flag("json", "Print the result as one JSON object."),
@@ -147,10 +150,12 @@ enum IntrospectCommand: Command {
             if let n = try args.int("concepts", in: 1...100_000) { pairs = Array(pairs.prefix(n)) }
             let vectors = try ConceptVectors.pairs(model: model, pairs: pairs, layers: layers, threads: threads)
             let strengths = try strengths(args)
+            let cache = sweepCache(args, ["localize", args.string("seed") ?? "1"] + texts.sentences, vectors)
             let bar = ProgressBar(label: "trials", total: Int64(layers.count * strengths.count * pairs.count * 5), unit: .items("trials"))
             let result = try LocalizationStudy.run(model: model, vectors: vectors, sentences: texts.sentences, strengths: strengths,
-                                                   seed: UInt64(args.string("seed") ?? "1") ?? 1, threads: threads) { done, _ in bar.update(Int64(done)) }
+                                                   seed: UInt64(args.string("seed") ?? "1") ?? 1, cache: cache, threads: threads) { done, _ in bar.update(Int64(done)) }
             bar.finish()
+            noteReused(cache, of: layers.count * strengths.count)
             if try !printMachine(args, result, .localization(result)) {
                 Terminal.out(LocalizationStudy.table(result) + "\n")
             }
@@ -161,11 +166,14 @@ enum IntrospectCommand: Command {
                                   controls: texts.controlQuestions)
         detection.injectAt = Detection.Span(rawValue: args.string("inject-at") ?? "first-turn") ?? .firstTurn
         let vectors = try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
+        let cache = sweepCache(args, ["detect", preambleName, detection.preamble ?? "", detection.question, detection.injectAt.rawValue,
+                                      "content \(args.flag("content"))", "lens \(args.flag("lens"))"] + detection.controls, vectors)
         let trials = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
         let result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
-                                            preambleName: preambleName, system: nil, contentRanks: args.flag("content"), lens: args.flag("lens"),
+                                            preambleName: preambleName, system: nil, contentRanks: args.flag("content"), lens: args.flag("lens"), cache: cache,
                                             threads: threads) { done, _ in trials.update(Int64(done)) }
         trials.finish()
+        noteReused(cache, of: layers.count * (try strengths(args)).count)
         if try !printMachine(args, result, .detection(result)) {
             Terminal.out(DetectionStudy.table(result) + "\n")
         }
@@ -211,6 +219,22 @@ enum IntrospectCommand: Command {
             Terminal.out(results.map(InjectedSelfReport.table).joined(separator: "\n\n") + "\n")
         }
         return ExitCode.ok
+    }
+
+    /// Where a sweep keeps its finished rows ($LIMBIC_HOME/lab), keyed by the protocol's settings and texts and the
+    /// injected vectors' values (which pin the model and the concepts).
+    static func sweepCache(_ args: ParsedArguments, _ settings: [String], _ vectors: ConceptVectors) -> SweepCache {
+        var sha = SHA256()
+        for s in settings + vectors.words { sha.update(Array(s.utf8) + [0]) }
+        sha.update(vectors.layers.flatMap { withUnsafeBytes(of: Int64($0).littleEndian, Array.init) })
+        for v in vectors.vectors { for row in v { row.withUnsafeBytes { sha.update($0) } } }
+        return SweepCache(directory: ModelStore().home + "/lab", key: sha.finalizeHex(), reuse: !args.flag("fresh"))
+    }
+
+    /// Says how many rows came from an earlier run of the same sweep.
+    static func noteReused(_ cache: SweepCache, of total: Int) {
+        guard cache.reused.value > 0 else { return }
+        Terminal.note(Terminal.dim("\(cache.reused.value) of \(total) rows read from an earlier run of this sweep (\(cache.directory)); --fresh measures them again"))
     }
 
     /// One JSON object on stdout (`LabJSON`).
