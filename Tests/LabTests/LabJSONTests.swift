@@ -81,3 +81,17 @@ struct SweepCacheTests {
         #expect(cache.load(LocalizationStudy.Row.self, layer: 6, strength: .fraction(0.5)) == nil, "a cut-off file is measured again")
     }
 }
+
+/// repeng's pca-center: the first principal component of pairs centred on their means, signed toward the concept.
+struct PCACenterTests {
+    @Test func thePlantedDirectionIsFoundSignedAndScaled() {
+        // Differences along (3, 4, 0) with noise along the third axis, some pairs longer than others.
+        let diffs: [[Float]] = [[3, 4, 0.3], [6, 8, -0.3], [1.5, 2, 0.2], [4.5, 6, -0.2]].map { $0.map { $0 / 2 } }
+        let v = ConceptVectors.firstComponent(centred: diffs.flatMap { [$0, $0.map { -$0 }] }, meanDifference: diffs)
+        let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(v[0] / n - 0.6) < 0.01 && abs(v[1] / n - 0.8) < 0.01 && abs(v[2] / n) < 0.05, "\(v)")
+        #expect(abs(n - 6.25) < 0.01, "the length of the mean difference, (3.75, 5, 0)")
+        let flipped = ConceptVectors.firstComponent(centred: diffs.flatMap { [$0, $0.map { -$0 }] }, meanDifference: diffs.map { $0.map { -$0 } })
+        #expect(flipped[0] < 0, "signed toward the concept's side")
+    }
+}

@@ -60,6 +60,7 @@ enum IntrospectCommand: Command {
         .option("limit", "N", "predict: the first N prompts of each task (default all 100)."),
         .option("controls", "N", "Use the first N control questions (default all)."),
         .flag("content", "Also rank the injected concept's word among the concepts' (content identification)."),
+        .option("vectors", "KIND", "detect: recipe (the concept's activation minus the baseline words' mean) or pca-center (repeng's: the first principal component of the concept against \"anything\" over several phrasings).", default: "recipe"),
         .flag("fresh", "detect, localize: measure every layer and strength again instead of reading the rows an earlier run of the same sweep finished."),
         .flag("lens", "detect: the logit lens, the answer's log-odds shift read from every layer's output, and the layer from which it holds."),
         .option("lab", "DIR", "The lab's data folder (default: prompts/lab)."),
@@ -82,6 +83,9 @@ enum IntrospectCommand: Command {
             throw UsageError("usage: limbic introspect detect|localize|selfreport|predict [options]")
         }
         if args.flag("json") && args.flag("csv") { throw UsageError("--json and --csv: choose one") }
+        if let v = args.string("vectors"), !["recipe", "pca-center"].contains(v) {
+            throw UsageError("--vectors \(v): recipe or pca-center")
+        }
         _ = try args.int("limit", in: 1...100_000)
         _ = try args.int("contexts", in: 1...1000)
         _ = try args.int("random", in: 0...100)
@@ -165,7 +169,9 @@ enum IntrospectCommand: Command {
         var detection = Detection(preamble: preambleName == "none" ? nil : texts.preambles[preambleName], question: texts.questions[q - 1],
                                   controls: texts.controlQuestions)
         detection.injectAt = Detection.Span(rawValue: args.string("inject-at") ?? "first-turn") ?? .firstTurn
-        let vectors = try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
+        let vectors = args.string("vectors") == "pca-center"
+            ? try ConceptVectors.pcaCenter(model: model, concepts: texts.concepts, layers: layers, threads: threads)
+            : try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
         let cache = sweepCache(args, ["detect", preambleName, detection.preamble ?? "", detection.question, detection.injectAt.rawValue,
                                       "content \(args.flag("content"))", "lens \(args.flag("lens"))"] + detection.controls, vectors)
         let trials = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
