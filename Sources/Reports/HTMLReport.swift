@@ -90,10 +90,17 @@ public struct HTMLReport {
                 + "<td>\(log.turns.count)</td><td>\(end)</td></tr>"
         }
         s += "</tbody></table>"
+        // Each distinct system prompt once, with the logs that ran under it.
+        var prompts: [(text: String, logs: [Int])] = []
         for (i, log) in summary.logs.enumerated() {
-            if let system = log.session.system {
-                s += "<details><summary>\(summary.logs.count > 1 ? "log \(i + 1): " : "")system prompt</summary><pre>\(HTML.escape(system))</pre></details>"
-            }
+            guard let system = log.session.system else { continue }
+            if let k = prompts.firstIndex(where: { $0.text == system }) { prompts[k].logs.append(i + 1) } else { prompts.append((system, [i + 1])) }
+        }
+        for p in prompts {
+            let which = summary.logs.count > 1 ? "log\(p.logs.count == 1 ? "" : "s") \(p.logs.map(String.init).joined(separator: ", ")): " : ""
+            s += "<details><summary>\(which)system prompt</summary><pre>\(HTML.escape(p.text))</pre></details>"
+        }
+        for (i, log) in summary.logs.enumerated() {
             for f in log.failedTurns {
                 s += "<p class=\"warn\">\(summary.logs.count > 1 ? "log \(i + 1), " : "")turn \(f.turn) failed: “\(HTML.escape(String(f.text.prefix(80))))”: \(HTML.escape(f.error))</p>"
             }
