@@ -51,6 +51,7 @@ enum IntrospectCommand: Command {
         .option("preamble", "NAME", "information (explains injection), lorem (length-matched filler), wrong-location, or none.", default: "information"),
         .option("inject-at", "SPAN", "first-turn (the protocol) or question (the vector on the question's tokens).", default: "first-turn"),
         .option("question", "K", "Which of prompts/lab/questions.txt to ask (1-based).", default: "1"),
+        .option("trials", "N", "Trials per layer and strength, whatever the protocol counts them in: detect concepts, localize pairs (each at 5 positions), selfreport contexts, predict prompts per task."),
         .option("concepts", "N", "Use the first N concepts (localize: pairs) (default all)."),
         .option("seed", "S", "localize: seed of the sentence draws; selfreport: of the random vectors.", default: "1"),
         .option("contexts", "N", "selfreport: how many neutral conversations.", default: "8"),
@@ -88,6 +89,7 @@ enum IntrospectCommand: Command {
         }
         _ = try args.int("limit", in: 1...100_000)
         _ = try args.int("contexts", in: 1...1000)
+        _ = try args.int("trials", in: 1...100_000)
         _ = try args.int("random", in: 0...100)
         guard UInt64(args.string("seed") ?? "1") != nil else { throw UsageError("--seed needs a non-negative whole number") }
         try ModelOptions.validate(args)
@@ -113,7 +115,8 @@ enum IntrospectCommand: Command {
     static func run(_ args: ParsedArguments) throws -> Int32 {
         let dir = try args.string("lab") ?? PromptsFolder.locate() + "/lab"
         var texts = try LabTexts.load(dir)
-        if let n = try args.int("concepts", in: 1...100_000) { texts.concepts = Array(texts.concepts.prefix(n)) }
+        let trials = try args.int("trials", in: 1...100_000)
+        if let n = try args.int("concepts", in: 1...100_000) ?? trials { texts.concepts = Array(texts.concepts.prefix(n)) }
         if let n = try args.int("controls", in: 1...100_000) { texts.controlQuestions = Array(texts.controlQuestions.prefix(n)) }
         let q = try args.int("question", in: 1...1000) ?? 1
         guard q <= texts.questions.count else { throw UsageError("--question \(q): \(dir)/questions.txt has \(texts.questions.count)") }
@@ -135,7 +138,7 @@ enum IntrospectCommand: Command {
             let other = try args.string("other").map {
                 try ModelOptions.load(try ParsedArguments(command: name, options: ModelOptions.modelAndThreads, arguments: ["--model", $0]))
             }
-            let limit = try args.int("limit", in: 1...100_000)
+            let limit = try args.int("limit", in: 1...100_000) ?? trials
             let total = tasks.reduce(0) { $0 + min($1.prompts.count, limit ?? Int.max) }
             let bar = ProgressBar(label: "prompts", total: Int64(total), unit: .items("prompts"))
             let rows = try PredictionStudy.run(subject: model, other: other, tasks: tasks, limit: limit, threads: threads) { d, _ in bar.update(Int64(d)) }
@@ -151,7 +154,7 @@ enum IntrospectCommand: Command {
         }
         if args.positionals == ["localize"] {
             var pairs = texts.pairs
-            if let n = try args.int("concepts", in: 1...100_000) { pairs = Array(pairs.prefix(n)) }
+            if let n = try args.int("concepts", in: 1...100_000) ?? trials { pairs = Array(pairs.prefix(n)) }
             let vectors = try ConceptVectors.pairs(model: model, pairs: pairs, layers: layers, threads: threads)
             let strengths = try strengths(args)
             let cache = sweepCache(args, ["localize", args.string("seed") ?? "1"] + texts.sentences, vectors)
@@ -174,11 +177,11 @@ enum IntrospectCommand: Command {
             : try ConceptVectors.build(model: model, concepts: texts.concepts, baseline: texts.baseline, layers: layers, threads: threads)
         let cache = sweepCache(args, ["detect", preambleName, detection.preamble ?? "", detection.question, detection.injectAt.rawValue,
                                       "content \(args.flag("content"))", "lens \(args.flag("lens"))"] + detection.controls, vectors)
-        let trials = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
+        let bar = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
         let result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
                                             preambleName: preambleName, system: nil, contentRanks: args.flag("content"), lens: args.flag("lens"), cache: cache,
-                                            threads: threads) { done, _ in trials.update(Int64(done)) }
-        trials.finish()
+                                            threads: threads) { done, _ in bar.update(Int64(done)) }
+        bar.finish()
         noteReused(cache, of: layers.count * (try strengths(args)).count)
         if try !printMachine(args, result, .detection(result)) {
             Terminal.out(DetectionStudy.table(result) + "\n")
@@ -194,7 +197,7 @@ enum IntrospectCommand: Command {
         let template = try SelfReportTemplate.load(style: "rating", directory: SelfReportTemplate.directory(besideEmotions: dataset.directory))
         let layer = layers?.first ?? probes.readingLayer
         let chats = try CalibrationSetup.chats(in: CalibrationSetup.directory(args, dataset: dataset)).chats
-        let n = min(try args.int("contexts", in: 1...1000) ?? 8, chats.count)
+        let n = min(try args.int("contexts", in: 1...1000) ?? args.int("trials", in: 1...1000) ?? 8, chats.count)
         var contexts: [InjectedSelfReport.Context] = []
         for chat in chats.prefix(n) {
             let ctx = model.makeSequence(capacity: 1024, threads: threads)
