@@ -77,6 +77,8 @@ public enum DetectionStudy {
         /// (n + 1) / 2).
         public var baseContentRank: Estimate?
         public var rows: [Row]
+        /// How the concept vectors were made (`recipe`, `pca-center`); absent in results written before it was kept.
+        public var vectors: String?
     }
 
     public static func run(model: any InferenceBackend, vectors: ConceptVectors, strengths: [InjectionStrength], detection: Detection,
@@ -149,7 +151,7 @@ public enum DetectionStudy {
     /// The table: each row beside its control and the base.
     public static func table(_ r: Result) -> String {
         var lines: [String] = []
-        lines.append("preamble \(r.preamble) · injected on the \(r.injectAt) · \(r.concepts.count) concepts · \(r.controls) control questions")
+        lines.append("preamble \(r.preamble) · injected on the \(r.injectAt) · \(r.concepts.count) concepts (\(r.vectors ?? "recipe") vectors) · \(r.controls) control questions")
         lines.append(String(format: "base (no injection): detection log-odds %+.2f, P(yes) %.1f%%, mass on yes/no %.0f%%; controls %+.2f",
                             r.baseLogOdds, r.basePYes * 100, r.baseMass * 100, r.baseControlLogOdds))
         var header = "layer  strength  injected log-odds  shift [95% CI]          control shift [95% CI]  shift − control [95% CI]  yes/n  controls yes"

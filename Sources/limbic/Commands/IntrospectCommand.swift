@@ -178,9 +178,10 @@ enum IntrospectCommand: Command {
         let cache = sweepCache(args, ["detect", preambleName, detection.preamble ?? "", detection.question, detection.injectAt.rawValue,
                                       "content \(args.flag("content"))", "lens \(args.flag("lens"))"] + detection.controls, vectors)
         let bar = ProgressBar(label: "trials", total: Int64(layers.count * (try strengths(args)).count * texts.concepts.count), unit: .items("trials"))
-        let result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
+        var result = try DetectionStudy.run(model: model, vectors: vectors, strengths: try strengths(args), detection: detection,
                                             preambleName: preambleName, system: nil, contentRanks: args.flag("content"), lens: args.flag("lens"), cache: cache,
                                             threads: threads) { done, _ in bar.update(Int64(done)) }
+        result.vectors = args.string("vectors") ?? "recipe"
         bar.finish()
         noteReused(cache, of: layers.count * (try strengths(args)).count)
         if try !printMachine(args, result, .detection(result)) {

@@ -35,7 +35,7 @@ enum LabCharts {
             }
             let lens = CurveChart(title: "Logit lens: the detection answer's shift read from each layer's output", xLabel: "layer read",
                                   yLabel: "Δ log-odds (yes − no)", series: lensSeries, reference: (0, "no change"))
-            return ("\(name): injection detection (\(r.concepts.count) concepts, preamble \(r.preamble), injected at \(r.injectAt))",
+            return ("\(name): injection detection (\(r.concepts.count) concepts, \(r.vectors ?? "recipe") vectors, preamble \(r.preamble), injected at \(r.injectAt))",
                     lensSeries.isEmpty ? [shift, over] : [shift, over, lens], "Mean over concepts with 95% intervals. The control questions' true answer is no: a shift there is injection making the model say yes to anything, not introspection.")
         case .localization(let r):
             let layers = Array(Set(r.rows.map(\.layer))).sorted()
