@@ -26,7 +26,7 @@ public enum HTML {
         return out
     }
 
-    /// A number for attributes and labels: fixed digits, "−" for minus in labels when `sign` asks for "+".
+    /// A number for labels and tooltips: `digits` fixed decimals, a leading "+" on positives when `sign`, "—" when not finite.
     static func number(_ x: Double, _ digits: Int = 2, sign: Bool = false) -> String {
         guard x.isFinite else { return "—" }
         return String(format: sign ? "%+.\(digits)f" : "%.\(digits)f", x)
