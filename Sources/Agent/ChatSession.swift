@@ -33,6 +33,8 @@ public final class ChatSession {
     public var system: String?
     public var sampling: SamplingParameters
     public var maxTokens: Int
+    /// Ends a generated reply early once its text so far satisfies this (an agent's reply holds one whole action).
+    public var stopWhen: ((String) -> Bool)?
     public private(set) var turnCount = 0
 
     public init(model: any InferenceBackend, context: any InferenceSequence, system: String? = nil,
@@ -128,6 +130,7 @@ public final class ChatSession {
         } else {
             var generator = Generator(parameters: sampling, maxTokens: maxTokens)
             generator.isCancelled = isCancelled
+            generator.stopWhen = stopWhen
             result = try generator.run(in: context, tokenizer: model.tokenizer, prompt: remaining, onText: onText)
         }
         messages.append(message)

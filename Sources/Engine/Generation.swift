@@ -9,6 +9,9 @@ public enum StopReason: String, Sendable {
     case cancelled
     /// The context filled up: the last sampled token was emitted but not evaluated (there is no position left).
     case contextFull = "context"
+    /// The text so far met the caller's `stopWhen` (an agent's reply holds one complete action); the last token was
+    /// emitted but not evaluated, as with an end-of-generation token.
+    case stopCondition = "stop"
 }
 
 /// What one generation produced, with timings.
@@ -39,6 +42,8 @@ public struct Generator {
     public var maxTokens: Int
     /// Polled before each token; return true to stop (Ctrl-C in chat).
     public var isCancelled: () -> Bool = { false }
+    /// Checked on the text after each token; true ends the reply there (`StopReason.stopCondition`).
+    public var stopWhen: ((String) -> Bool)?
 
     public init(parameters: SamplingParameters, maxTokens: Int) {
         sampler = Sampler(parameters)
@@ -66,6 +71,7 @@ public struct Generator {
             result.tokens.append(next)
             let piece = decoder.push(next)
             if !piece.isEmpty { result.text += piece; onText(piece) }
+            if let stopWhen, !piece.isEmpty, stopWhen(result.text) { result.stopReason = .stopCondition; break }
             if context.position >= context.capacity { result.stopReason = .contextFull; break }
             logits = try context.evaluate([next])
         }

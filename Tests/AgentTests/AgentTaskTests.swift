@@ -50,6 +50,22 @@ struct AgentTaskTests {
         #expect(t.name == URL(fileURLWithPath: dir).lastPathComponent && t.workspace == dir + "/workspace")
     }
 
+    /// Where the agent loop ends a reply (`ChatSession.stopWhen`): once its first action is closed, by its own
+    /// tool's closing tag (any alias), never by another tool's.
+    @Test func aReplyHoldsAWholeActionOnceItsFirstTagCloses() {
+        #expect(!AgentAction.holdsWholeAction("I will read the code first."))
+        #expect(!AgentAction.holdsWholeAction("<read>stats.py"))
+        #expect(AgentAction.holdsWholeAction("Let me look. <read>stats.py</read>"))
+        #expect(AgentAction.holdsWholeAction("<bash>ls</shell>"), "an alias of the same tool closes it")
+        #expect(!AgentAction.holdsWholeAction("<write path=\"a.py\">x = 1\n</read>"), "another tool's closing tag does not")
+        #expect(AgentAction.holdsWholeAction("<write path=\"a.py\">x = 1\n</write>\n<shell>"))
+        // The briefing lists the folder and asks for one action per reply.
+        let task = AgentTask(name: "t", directory: "/tmp", goal: "Fix it.\n", check: "true", protected: [], maxSteps: 5, timeout: 10, twin: nil)
+        let brief = TaskRunner.briefing(task, files: "a.py (3 bytes)")
+        #expect(brief.hasPrefix("Task:\n\nFix it.\n\nThe task folder holds:\na.py (3 bytes)\n\n"))
+        #expect(brief.contains("at most 5 actions, one per reply"))
+    }
+
     @Test func actionsAndTheirVariants() {
         func action(_ reply: String) -> AgentAction? { AgentAction.parse(reply).action }
         #expect(action("Let me look.\n<shell>ls -la</shell>") == .shell("ls -la"))

@@ -70,6 +70,20 @@ struct TurnPipelineTests {
         #expect(a.actions.isEmpty && a.stop == nil)
     }
 
+    /// `stopWhen` ends a generated reply as soon as its text satisfies it (the agent's one action per reply); the
+    /// next turn still renders the whole conversation, so nothing is lost from the model's view.
+    @Test func aStopConditionEndsTheReplyThere() throws {
+        let model = try TinyModel.chatModel()
+        let session = try ChatSession(model: model, context: model.makeContext(capacity: 1024), sampling: .greedy, maxTokens: 5)
+        session.stopWhen = { $0.utf8.count >= 2 }
+        let turn = try session.reply(to: "hello")
+        #expect(turn.result.stopReason == .stopCondition)
+        #expect(turn.reply.utf8.count == 2 && turn.result.tokens.count <= 2, "\(turn.result.tokens)")
+        session.stopWhen = nil
+        let next = try session.reply(to: "again")
+        #expect(next.result.stopReason != .stopCondition)
+    }
+
     @Test func tellEntersTheContextBeforeTheNextTurn() throws {
         let p = try pipeline(policy: ScriptedPolicy([0: [.tell("Monitor: calm is high.")]]))
         let first = try p.run("Hello")

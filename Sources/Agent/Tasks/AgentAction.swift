@@ -66,6 +66,14 @@ public enum AgentAction: Sendable, Equatable {
     <list>PATH</list>, or <finish>SUMMARY</finish> when the task is done.
     """
 
+    /// Whether `reply` already holds one whole action: an opening tag and its closing tag. The agent loop ends
+    /// generation there (`ChatSession.stopWhen`), so each reply carries the one action that runs, and the
+    /// conversation the model sees shows one action per reply, as the protocol asks.
+    public static func holdsWholeAction(_ reply: String) -> Bool {
+        guard let first = openingTags(in: reply).first else { return false }
+        return closingTag(in: reply[first.end...], tool: first.tool) != nil
+    }
+
     /// The first action in `reply`.
     public static func parse(_ reply: String) -> Parsed {
         let tags = openingTags(in: reply)

@@ -57,8 +57,9 @@ public final class TaskRunner {
         self.task = task
         self.sandbox = sandbox
         self.pipeline = pipeline
-        next = "Task:\n\n" + task.goal + "\n\nYou have at most \(task.maxSteps) actions. Start with one action."
+        next = Self.briefing(task, files: (try? sandbox.list(".")) ?? "")
         peak = [Float](repeating: .nan, count: pipeline.monitor?.emotions.count ?? 0)
+        pipeline.session.stopWhen = AgentAction.holdsWholeAction
     }
 
     /// Runs steps until the run ends; `onStep` sees each one as it finishes. After `.paused`, calling it again goes on
@@ -114,6 +115,16 @@ public final class TaskRunner {
             }
         }
         for a in outcome.actions where !guardsFired.contains(a.guardName) { guardsFired.append(a.guardName) }
+    }
+
+    /// The first user message: the goal, what the folder holds (the agent's first `list`, done for it), the step
+    /// budget, and the order of work that small models otherwise skip (they rewrite a file they never read).
+    static func briefing(_ task: AgentTask, files: String) -> String {
+        var text = "Task:\n\n" + task.goal.trimmingCharacters(in: .whitespacesAndNewlines) + "\n\n"
+        if !files.isEmpty { text += "The task folder holds:\n" + files + "\n\n" }
+        text += "You have at most \(task.maxSteps) actions, one per reply. Work step by step: read the files you need, "
+            + "then change what the task asks for, run the check, and finish when it passes. Start with one action."
+        return text
     }
 
     /// The user message that carries a tool's result back to the agent.

@@ -143,7 +143,7 @@ enum ChatCommand: Command {
                 case .cancelled: Terminal.note(Terminal.dim("(stopped)"))
                 case .maxTokens: Terminal.note(Terminal.dim("(cut at --max-tokens \(session.maxTokens))"))
                 case .contextFull: Terminal.note(Terminal.dim("(the reply filled the \(ctx.capacity)-token context and was cut off)"))
-                case .endOfGeneration: break
+                case .endOfGeneration, .stopCondition: break
                 }
                 if outcome.turn.droppedMessages > 0, !toldAboutDropping {
                     Terminal.note(Terminal.dim("(the context is full: the oldest exchanges are dropped from the model's view to make room, as llama-cli does; the session log keeps everything)"))
