@@ -8,12 +8,12 @@
 
 typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
-// The positions attended are [0, n) without [gap0, gap1): walked as two spans, each chunk by chunk (positions
+// The positions attended are [lo, gap0) and [gap1, n): walked as two spans, each chunk by chunk (positions
 // within a chunk are `stride` floats apart), their scores packed one after the other into `scores`. With an empty
 // gap (gap0 = gap1 = n) this is plain causal attention, in the same order of operations as before gaps existed.
 #define FOR_EACH_POSITION(chunks, body)                                                                             \
     for (int64_t span = 0, i = 0; span < 2; span++) {                                                               \
-        const int64_t a = span == 0 ? 0 : gap1, b = span == 0 ? gap0 : n;                                           \
+        const int64_t a = span == 0 ? lo : gap1, b = span == 0 ? gap0 : n;                                           \
         for (int64_t p0 = a; p0 < b;) {                                                                             \
             const int64_t c = p0 / chunk, j0 = p0 % chunk;                                                          \
             const int64_t len = b - p0 < chunk - j0 ? b - p0 : chunk - j0;                                          \
@@ -25,7 +25,7 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
 #define ATTENTION_BODY                                                                                               \
     const int64_t vecs = hd / 8;                                                                                    \
-    const int64_t count = gap0 + (n - gap1);                                                                        \
+    const int64_t count = (gap0 - lo) + (n - gap1);                                                                        \
     float m = -INFINITY;                                                                                            \
     FOR_EACH_POSITION(kchunks, {                                                                                    \
         v8 acc = {0};                                                                                               \
@@ -48,7 +48,7 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
 
 #define ATTENTION_ARGS                                                                                              \
     const float *q, int64_t hd, const float *const *kchunks, const float *const *vchunks, int64_t chunk,            \
-    int64_t stride, int64_t offset, int64_t n, int64_t gap0, int64_t gap1, float scale, float *scores, float *out
+    int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores, float *out
 
 static void attention_portable(ATTENTION_ARGS) { ATTENTION_BODY }
 
@@ -60,8 +60,8 @@ static void attention_avx2(ATTENTION_ARGS) { ATTENTION_BODY }
 
 void limbic_attention(int level, ATTENTION_ARGS) {
 #if defined(__x86_64__)
-    if (level >= 1 && limbic_cpu_level() >= 1) { attention_avx2(q, hd, kchunks, vchunks, chunk, stride, offset, n, gap0, gap1, scale, scores, out); return; }
+    if (level >= 1 && limbic_cpu_level() >= 1) { attention_avx2(q, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out); return; }
 #endif
     (void)level;
-    attention_portable(q, hd, kchunks, vchunks, chunk, stride, offset, n, gap0, gap1, scale, scores, out);
+    attention_portable(q, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out);
 }

@@ -9,6 +9,8 @@ public final class LanguageModel: @unchecked Sendable {
     public let tokenizer: Tokenizer
     public var config: ModelConfig { weights.config }
     private var normsCache: [Float]?
+    /// The chat template family to use instead of the detected one (`--template`).
+    public var templateOverride: ChatTemplate?
 
     /// Opens a GGUF file and checks that every tensor the architecture needs is there with a supported type.
     public convenience init(path: String) throws {
@@ -23,9 +25,11 @@ public final class LanguageModel: @unchecked Sendable {
         tokenizer = try Tokenizer(gguf: file)
     }
 
-    /// The chat template family, detected from `tokenizer.chat_template` (throws for an unknown one).
+    /// The chat template family: `templateOverride` when set, else detected from `tokenizer.chat_template` or the
+    /// vocabulary's turn markers (throws for an unknown one, naming it and `--template`).
     public func chatTemplate() throws -> ChatTemplate {
-        try ChatTemplate(gguf: file)
+        if let templateOverride { return templateOverride }
+        return try ChatTemplate(gguf: file)
     }
 
     /// Mean residual-stream norm per layer on ordinary text (measured once, on first use): the unit of relative

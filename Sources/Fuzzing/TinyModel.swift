@@ -4,13 +4,17 @@ import GGUF
 /// A tiny random transformer written as a GGUF image in memory (the fuzzer's seed models, and the unit tests'):
 /// F32 weights, 3 layers, hidden 32, 4 query heads over 2 KV heads of 8, vocabulary 40. Enough to exercise every code path of the forward pass in a debug build.
 /// `chatModel()` adds a byte-level tokenizer (256 byte tokens and the ChatML markers) and a ChatML template.
+/// `arch: "gemma3"` adds Gemma's head norms and output norms, with a sliding window of `window` positions on the
+/// layers `l % period < period − 1` (the rest global).
 public enum TinyModel {
     public static let vocab = 40, hidden = 32, heads = 4, kvHeads = 2, headDim = 8, ffn = 64, layers = 3, context = 128
     /// Vocabulary of the chat variant: the 256 bytes, `<|im_start|>`, `<|im_end|>`.
     public static let chatVocab = 258
 
-    public static func weights(arch: String = "llama", seed: UInt64 = 7, tiedOutput: Bool = true) throws -> ModelWeights {
-        try ModelWeights(file: GGUFFile(bytes: image(arch: arch, seed: seed, tiedOutput: tiedOutput), name: "tiny-\(arch)"))
+    public static func weights(arch: String = "llama", seed: UInt64 = 7, tiedOutput: Bool = true,
+                               window: Int = 4, period: Int = 2) throws -> ModelWeights {
+        try ModelWeights(file: GGUFFile(bytes: image(arch: arch, seed: seed, tiedOutput: tiedOutput, window: window, period: period),
+                                        name: "tiny-\(arch)"))
     }
 
     /// A tiny model with a tokenizer and chat template, ready for chat sessions and self-reports.
@@ -29,7 +33,7 @@ public enum TinyModel {
     /// The GGUF bytes. `omit` leaves one tensor out; `poison` overwrites one value of an F32 tensor (a NaN or an
     /// infinity, as a damaged file holds); `edit` adds to the file last (e.g. an omitted tensor in another type).
     public static func image(arch: String, seed: UInt64, tiedOutput: Bool = true, omit: String? = nil,
-                             vocab: Int = vocab, context: Int = context, chat: Bool = false,
+                             vocab: Int = vocab, context: Int = context, chat: Bool = false, window: Int = 4, period: Int = 2,
                              poison: (tensor: String, index: Int, value: Float)? = nil,
                              edit: (inout GGUFWriter) -> Void = { _ in }) -> [UInt8] {
         var rng = SplitMix64(seed: seed)
@@ -44,6 +48,10 @@ public enum TinyModel {
         w.set("\(arch).attention.head_count", UInt32(heads))
         w.set("\(arch).attention.head_count_kv", UInt32(kvHeads))
         w.set("\(arch).context_length", UInt32(context))
+        if arch == "gemma3" {
+            w.set("gemma3.attention.sliding_window", UInt32(window))
+            w.set("gemma3.attention.sliding_window_pattern", UInt32(period))
+        }
         if chat {
             w.set("tokenizer.ggml.model", "gpt2")
             w.set("tokenizer.ggml.pre", "qwen2")
@@ -74,6 +82,12 @@ public enum TinyModel {
                 add(p + "attn_q.bias", [heads * headDim], scale: 0.1)
                 add(p + "attn_k.bias", [kvHeads * headDim], scale: 0.1)
                 add(p + "attn_v.bias", [kvHeads * headDim], scale: 0.1)
+            }
+            if arch == "gemma3" {
+                add(p + "attn_q_norm.weight", [headDim], ones: true)
+                add(p + "attn_k_norm.weight", [headDim], ones: true)
+                add(p + "post_attention_norm.weight", [hidden], ones: true)
+                add(p + "post_ffw_norm.weight", [hidden], ones: true)
             }
             add(p + "ffn_norm.weight", [hidden], ones: true)
             add(p + "ffn_gate.weight", [hidden, ffn])

@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import ModelStore
+import Tokenizers
 
 /// Options shared by every command that runs a model.
 public enum ModelOptions {
@@ -8,16 +9,20 @@ public enum ModelOptions {
         .option("model", short: "m", "M", "Model: a registry name (see 'limbic models list') or a .gguf path.", default: ModelRegistry.defaultName),
         .option("threads", short: "t", "N", "Threads for the mat-muls (default: all cores)."),
         .option("context", "N", "Context size in tokens (default: 4096, or the model's limit if smaller)."),
+        .option("template", "NAME", "Chat template: chatml, gemma or llama3 (default: detected from the model file)."),
     ]
 
-    /// `--model` and `--threads`, for commands that size their own contexts (bench, probe).
-    public static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) }
+    /// `--model`, `--threads` and `--template`, for commands that size their own contexts (bench, probe).
+    public static var modelAndThreads: [OptionSpec] { Array(specs.prefix(2)) + [specs[3]] }
 
     /// `--threads` (1-256), `--context` (at least 16; the model's limit is checked once it is loaded). Checks only
     /// the options that were given, so any command may call it.
     public static func validate(_ args: ParsedArguments) throws {
         _ = try threads(args)
         if let c = try args.int("context"), c < 16 { throw UsageError("--context must be at least 16, got \(c)") }
+        if let t = args.string("template"), ChatTemplate.named(t) == nil {
+            throw UsageError("--template must be one of \(ChatTemplate.supported.joined(separator: ", ")), got '\(t)'")
+        }
     }
 
     /// `--threads N`, 1-256; nil means all cores.
@@ -36,6 +41,12 @@ public enum ModelOptions {
         // anything is computed with it.
         let model = try LanguageModel(path: path)
         _ = try sha256(ofModelAt: path)
+        if let t = args.string("template") {
+            guard let template = ChatTemplate.named(t) else {
+                throw UsageError("--template must be one of \(ChatTemplate.supported.joined(separator: ", ")), got '\(t)'")
+            }
+            model.templateOverride = template
+        }
         return model
     }
 

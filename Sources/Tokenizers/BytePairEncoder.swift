@@ -17,15 +17,15 @@ struct BytePairEncoder: Sendable {
     private let vocabularySize: Int
     /// llama3's `ignore_merges`: a word that is itself a token is taken whole, without merging.
     let ignoreMerges: Bool
-    private let idForText: [String: Int]
+    private let idForBytes: [[UInt8]: Int]
 
     init(vocabulary: Vocabulary, merges mergeList: [String], ignoreMerges: Bool) {
         vocabularySize = vocabulary.count
         self.ignoreMerges = ignoreMerges
-        idForText = vocabulary.idForText
+        idForBytes = vocabulary.idForBytes
         var extra = [String: Int]()
         func intern(_ text: String) -> Int {
-            if let id = vocabulary.idForText[text] { return id }
+            if let id = vocabulary.id(text) { return id }
             if let id = extra[text] { return id }
             let id = vocabulary.count + extra.count
             extra[text] = id
@@ -35,7 +35,7 @@ struct BytePairEncoder: Sendable {
         var asciiByteToken = [Int32](repeating: -1, count: 256)
         for b in 0..<256 {
             byteSymbol[b] = Int32(intern(String(ByteLevel.scalarForByte[b])))
-            if (0x21...0x7E).contains(b), let id = vocabulary.idForText[String(UnicodeScalar(UInt8(b)))] {
+            if (0x21...0x7E).contains(b), let id = vocabulary.id(String(UnicodeScalar(UInt8(b)))) {
                 asciiByteToken[b] = Int32(id)
             }
         }
@@ -61,7 +61,7 @@ struct BytePairEncoder: Sendable {
         if word.count == 1, byteSymbol[Int(word.first!)] < vocabularySize {
             out.append(Int(byteSymbol[Int(word.first!)])); return
         }
-        if ignoreMerges, let id = idForText[ByteLevel.encode(word)] { out.append(id); return }
+        if ignoreMerges, let id = idForBytes[Array(ByteLevel.encode(word).utf8)] { out.append(id); return }
 
         let n = word.count
         scratch.reset(n)

@@ -21,9 +21,36 @@ public struct ChatMessage: Sendable, Equatable {
 public enum ChatTemplate: Sendable, Equatable {
     /// `<|im_start|>role\ncontent<|im_end|>\n`, generation prompt `<|im_start|>assistant\n` (SmolLM2, Qwen2.5…).
     case chatml(ChatML)
+    /// `<start_of_turn>user\ncontent<end_of_turn>\n`, the assistant's role written `model`, generation prompt
+    /// `<start_of_turn>model\n` (Gemma 1-3). Gemma has no system role: the system prompt opens the first user turn,
+    /// followed by a blank line. Contents are trimmed, as Gemma's template does; BOS is the tokenizer's.
+    case gemma
+    /// `<|start_header_id|>role<|end_header_id|>\n\ncontent<|eot_id|>`, generation prompt
+    /// `<|start_header_id|>assistant<|end_header_id|>\n\n` (Llama 3.x); `<|begin_of_text|>` is the tokenizer's BOS.
+    /// Contents are trimmed, as the template does.
+    case llama3
 
-    /// Families we can render.
-    public static let supported = ["chatml"]
+    /// Families we can render, by the names `--template` takes.
+    public static let supported = ["chatml", "gemma", "llama3"]
+
+    /// The family named `name` (`--template`), with ChatML's defaults (no default system prompt).
+    public static func named(_ name: String) -> ChatTemplate? {
+        switch name {
+        case "chatml": return .chatml(ChatML())
+        case "gemma": return .gemma
+        case "llama3": return .llama3
+        default: return nil
+        }
+    }
+
+    /// The family's name, as `--template` takes it.
+    public var name: String {
+        switch self {
+        case .chatml: return "chatml"
+        case .gemma: return "gemma"
+        case .llama3: return "llama3"
+        }
+    }
 
     /// What a ChatML template does beyond the basic turn format.
     public struct ChatML: Sendable, Equatable {
@@ -52,17 +79,30 @@ public enum ChatTemplate: Sendable, Equatable {
                                   defaultSystemWithoutMessages: system != nil && !template.contains("loop.first and messages[0]"),
                                   toolResponses: template.contains("<tool_response>")))
         } else if template.contains("<start_of_turn>") {
-            throw TokenizerError.unsupportedChatTemplate(family: "gemma (<start_of_turn>)", supported: Self.supported)
+            self = .gemma
+        } else if template.contains("<|start_header_id|>") {
+            self = .llama3
+        } else if template.contains("[INST]") {
+            throw TokenizerError.unsupportedChatTemplate(family: "llama2/mistral ([INST])", supported: Self.supported)
         } else {
             let head = template.prefix(60).replacingOccurrences(of: "\n", with: " ")
             throw TokenizerError.unsupportedChatTemplate(family: "\"\(head)…\"", supported: Self.supported)
         }
     }
 
-    /// The template of a GGUF file (`tokenizer.chat_template`).
+    /// The template of a GGUF file: from `tokenizer.chat_template`, or, when the file has none (a base model such as
+    /// Gemma 3 270M), from the turn markers its vocabulary holds (`<start_of_turn>`, `<|start_header_id|>`,
+    /// `<|im_start|>`). A file with neither is `missingChatTemplate`.
     public init(gguf: GGUFFile) throws {
-        guard let template = gguf["tokenizer.chat_template"]?.string else { throw TokenizerError.missingChatTemplate }
-        try self.init(template: template)
+        if let template = gguf["tokenizer.chat_template"]?.string {
+            try self.init(template: template)
+            return
+        }
+        let tokens = Set(gguf["tokenizer.ggml.tokens"]?.strings ?? [])
+        if tokens.contains("<start_of_turn>") && tokens.contains("<end_of_turn>") { self = .gemma }
+        else if tokens.contains("<|start_header_id|>") && tokens.contains("<|eot_id|>") { self = .llama3 }
+        else if tokens.contains("<|im_start|>") && tokens.contains("<|im_end|>") { self = .chatml(ChatML()) }
+        else { throw TokenizerError.missingChatTemplate }
     }
 
     /// The prompt text for `messages`; with `addGenerationPrompt`, ends with the opening of an assistant turn.
@@ -71,7 +111,45 @@ public enum ChatTemplate: Sendable, Equatable {
         switch self {
         case .chatml(let options):
             return Self.renderChatML(messages, addGenerationPrompt: addGenerationPrompt, options)
+        case .gemma:
+            return Self.renderGemma(messages, addGenerationPrompt: addGenerationPrompt)
+        case .llama3:
+            var out = ""
+            for m in messages {
+                out += "<|start_header_id|>\(m.role)<|end_header_id|>\n\n\(Self.trimmed(m.content))<|eot_id|>"
+            }
+            if addGenerationPrompt { out += "<|start_header_id|>assistant<|end_header_id|>\n\n" }
+            return out
         }
+    }
+
+    /// Gemma's turns: system text folded into the next user turn, as llama.cpp renders it (until a user turn comes,
+    /// the system prompt renders to nothing).
+    private static func renderGemma(_ messages: [ChatMessage], addGenerationPrompt: Bool) -> String {
+        var out = "", system = ""
+        for m in messages {
+            if m.role == "system" {
+                system += trimmed(m.content)
+                continue
+            }
+            let role = m.role == "assistant" ? "model" : m.role
+            out += "<start_of_turn>\(role)\n"
+            if !system.isEmpty && role != "model" {
+                out += system + "\n\n"
+                system = ""
+            }
+            out += trimmed(m.content) + "<end_of_turn>\n"
+        }
+        if addGenerationPrompt { out += "<start_of_turn>model\n" }
+        return out
+    }
+
+    /// Jinja's `trim`: leading and trailing whitespace removed.
+    static func trimmed(_ s: String) -> String {
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[first...last])
     }
 
     private static func renderChatML(_ messages: [ChatMessage], addGenerationPrompt: Bool, _ o: ChatML) -> String {

@@ -1,7 +1,8 @@
 /// Token ids back to bytes and text.
 ///
-/// A token's piece is what llama.cpp's `token_to_piece` gives for a byte-level BPE vocabulary: a normal token's
-/// text mapped back through GPT-2's byte table; a user-defined token's text as is; a control or unknown token's
+/// A token's piece is what llama.cpp's `token_to_piece` gives: a normal token's text mapped back through GPT-2's
+/// byte table (byte-level BPE) or with `▁` read as a space (SentencePiece); a `<0xNN>` byte token its byte; a
+/// user-defined token's text as is; a control or unknown token's
 /// text only when specials are shown (otherwise nothing); an unused or undefined token nothing. Pieces are
 /// computed once for the whole vocabulary, as llama.cpp caches them.
 struct PieceTable: Sendable {
@@ -10,7 +11,8 @@ struct PieceTable: Sendable {
     /// Whether a piece is hidden unless specials are shown (control and unknown tokens).
     private let hiddenUnlessSpecial: [Bool]
 
-    init(vocabulary: Vocabulary) {
+    /// `sentencePiece`: normal tokens write a space as `▁` (U+2581); else they are byte-level (`Ġ` for a space).
+    init(vocabulary: Vocabulary, sentencePiece: Bool) {
         var bytes = [UInt8]()
         var offsets = [0]
         var hidden = [Bool]()
@@ -23,7 +25,11 @@ struct PieceTable: Sendable {
             if special || a.contains(.userDefined) {
                 bytes.append(contentsOf: text.utf8)
             } else if a.contains(.normal) {
-                bytes.append(contentsOf: ByteLevel.decode(text))
+                if sentencePiece {
+                    bytes.append(contentsOf: String(text.map { $0 == "\u{2581}" ? " " : $0 }).utf8)
+                } else {
+                    bytes.append(contentsOf: ByteLevel.decode(text))
+                }
             } else if a.contains(.byte) {
                 // A `<0xNN>` byte token (SentencePiece-style byte fallback).
                 let hex = text.dropFirst(3).prefix(2)

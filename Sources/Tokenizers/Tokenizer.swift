@@ -1,21 +1,29 @@
 import Foundation
 import GGUF
 
-/// A byte-level BPE tokenizer built from a GGUF file's vocabulary (`tokenizer.ggml.model == "gpt2"`), giving the
-/// same token ids as llama.cpp's `llama_tokenize` and the same pieces as its `llama_token_to_piece`.
+/// A tokenizer built from a GGUF file's vocabulary, giving the same token ids as llama.cpp's `llama_tokenize` and
+/// the same pieces as its `llama_token_to_piece`, for the two vocabulary families of the models people run locally:
+/// byte-level BPE (`tokenizer.ggml.model == "gpt2"`: SmolLM2, Qwen2.5, Llama 3) and SentencePiece-style
+/// (`"llama"`: Gemma, Llama 2, Mistral).
 ///
-/// The pipeline, one file per stage: special-token partition (`SpecialTokens.swift`) → pre-tokenizer
-/// (`PreTokenizer.swift`) → byte-level BPE per word (`BytePairEncoder.swift`, `ByteLevel.swift`); and back,
-/// `Detokenizer.swift`. Thread-safe: encoding shares only a locked cache of words already seen.
+/// The pipeline, one file per stage: special-token partition (`SpecialTokens.swift`) → for BPE, pre-tokenizer
+/// (`PreTokenizer.swift`) and byte-level BPE per word (`BytePairEncoder.swift`, `ByteLevel.swift`); for
+/// SentencePiece, score-ordered merges over each fragment (`SentencePiece.swift`) → and back, `Detokenizer.swift`.
+/// Thread-safe: encoding shares only a locked cache of words already seen.
 public final class Tokenizer: Sendable {
     let vocabulary: Vocabulary
-    let preTokenizer: PreTokenizer
-    let bpe: BytePairEncoder
+    let model: Model
     let specials: SpecialTokenMatcher
     let pieces: PieceTable
     private let cache = WordCache()
 
-    public static let supportedModels = ["gpt2"]
+    /// How text between special tokens becomes ids.
+    enum Model: Sendable {
+        case bytePair(PreTokenizer, BytePairEncoder)
+        case sentencePiece(SentencePieceEncoder)
+    }
+
+    public static let supportedModels = ["gpt2", "llama"]
 
     public init(gguf: GGUFFile) throws {
         guard let model = gguf["tokenizer.ggml.model"] else { throw TokenizerError.missingKey("tokenizer.ggml.model") }
@@ -24,6 +32,21 @@ public final class Tokenizer: Sendable {
         }
         guard Self.supportedModels.contains(modelName) else {
             throw TokenizerError.unsupportedModel(modelName, supported: Self.supportedModels)
+        }
+        if modelName == "llama" {
+            // SentencePiece: llama.cpp's defaults for such a vocabulary are BOS 1, EOS 2, unknown 0, BOS added, and a
+            // space prefix; Gemma's file overrides the ids and turns the prefix off.
+            let vocabulary = try Vocabulary(gguf: gguf, defaultAddBOS: true, defaults: (bos: 1, eos: 2, unk: 0))
+            guard let scoreValue = gguf["tokenizer.ggml.scores"] else { throw TokenizerError.missingKey("tokenizer.ggml.scores") }
+            guard let scores = scoreValue.floats, scores.count >= vocabulary.count else {
+                throw TokenizerError.wrongKeyType(key: "tokenizer.ggml.scores", expected: "an array of \(vocabulary.count) numbers, one per token")
+            }
+            let prefix = gguf["tokenizer.ggml.add_space_prefix"]?.bool ?? true
+            self.vocabulary = vocabulary
+            self.model = .sentencePiece(SentencePieceEncoder(vocabulary: vocabulary, scores: scores, addSpacePrefix: prefix))
+            self.specials = SpecialTokenMatcher(vocabulary: vocabulary)
+            self.pieces = PieceTable(vocabulary: vocabulary, sentencePiece: true)
+            return
         }
         // llama.cpp falls back to a "default" regex when the key is absent, warning that quality degrades; we
         // would rather say so plainly.
@@ -36,12 +59,12 @@ public final class Tokenizer: Sendable {
         }
         // llama3 vocabularies add BOS unless the file says otherwise, and take a word that is a token whole.
         let isLlama3 = preTokenizer.kind == .llama3
-        let vocabulary = try Vocabulary(gguf: gguf, defaultAddBOS: isLlama3)
+        // Why 11: llama.cpp's defaults for a "gpt2" vocabulary whose file names no BOS/EOS.
+        let vocabulary = try Vocabulary(gguf: gguf, defaultAddBOS: isLlama3, defaults: (bos: 11, eos: 11, unk: nil))
         self.vocabulary = vocabulary
-        self.preTokenizer = preTokenizer
-        self.bpe = BytePairEncoder(vocabulary: vocabulary, merges: merges, ignoreMerges: isLlama3)
+        self.model = .bytePair(preTokenizer, BytePairEncoder(vocabulary: vocabulary, merges: merges, ignoreMerges: isLlama3))
         self.specials = SpecialTokenMatcher(vocabulary: vocabulary)
-        self.pieces = PieceTable(vocabulary: vocabulary)
+        self.pieces = PieceTable(vocabulary: vocabulary, sentencePiece: false)
     }
 
     // MARK: Vocabulary
@@ -57,8 +80,17 @@ public final class Tokenizer: Sendable {
     public var addsBOS: Bool { vocabulary.addBOS }
     /// Whether `encode(addSpecial: true)` puts EOS last (`tokenizer.ggml.add_eos_token`).
     public var addsEOS: Bool { vocabulary.addEOS }
-    /// The `tokenizer.ggml.pre` value in use.
-    public var preTokenizerName: String { preTokenizer.name }
+    /// The `tokenizer.ggml.pre` value in use ("none" for SentencePiece, which has no pre-tokenizer).
+    public var preTokenizerName: String {
+        if case .bytePair(let pre, _) = model { return pre.name }
+        return "none"
+    }
+
+    /// Whether this is a SentencePiece-style vocabulary (`tokenizer.ggml.model == "llama"`).
+    public var isSentencePiece: Bool {
+        if case .sentencePiece = model { return true }
+        return false
+    }
 
     /// Whether generation should stop at `id`: EOS, end of turn, and the other ids llama.cpp treats as
     /// end-of-generation (`<|endoftext|>`, FIM pad/repo/file separators…).
@@ -69,7 +101,7 @@ public final class Tokenizer: Sendable {
 
     /// The id of the token whose text is exactly `text` (in vocabulary spelling for normal tokens: "Ġthe"),
     /// e.g. `tokenID("<|im_start|>")`.
-    public func tokenID(_ text: String) -> Int? { vocabulary.idForText[text] }
+    public func tokenID(_ text: String) -> Int? { vocabulary.id(text) }
 
     /// The token's text as stored in the vocabulary.
     public func tokenText(_ id: Int) -> String? { id >= 0 && id < vocabulary.count ? vocabulary.tokens[id] : nil }
@@ -92,6 +124,9 @@ public final class Tokenizer: Sendable {
     /// of 65,536 letters, spaces or symbols with no break), and 50 MB of one letter took 37 s and 3.2 GB before
     /// this limit.
     public static let maxWordBytes = 64 << 10
+    /// The longest text between special tokens SentencePiece encodes in one piece (1 MiB; it has no pre-tokenizer,
+    /// and Gemma's newlines are tokens of their own, so this is a line there): about 100 bytes of scratch per byte.
+    public static let maxFragmentBytes = 1 << 20
 
     /// Token ids for `text`.
     /// - Parameters:
@@ -109,18 +144,34 @@ public final class Tokenizer: Sendable {
         out.reserveCapacity(bytes.count / 3 + 2)
         if addSpecial && vocabulary.addBOS, let bos = vocabulary.bos { out.append(bos) }
         var work = EncodeScratch()
+        var afterSpecial = true
         for fragment in specials.partition(bytes, parseSpecial: parseSpecial) {
             switch fragment {
-            case .token(let id): out.append(id)
-            case .text(let range): try encodeText(bytes, range, into: &out, &work)
+            case .token(let id):
+                out.append(id)
+                afterSpecial = true
+            case .text(let range):
+                switch model {
+                case let .bytePair(pre, bpe): try encodeText(bytes, range, pre, bpe, into: &out, &work)
+                case .sentencePiece(let spm):
+                    guard range.count <= Self.maxFragmentBytes else {
+                        throw TokenizerError.wordTooLong(bytes: range.count, offset: range.lowerBound, limit: Self.maxFragmentBytes)
+                    }
+                    spm.encode(bytes, range, afterSpecial: afterSpecial, into: &out)
+                }
+                afterSpecial = false
             }
         }
         if addSpecial && vocabulary.addEOS, let eos = vocabulary.eos { out.append(eos) }
         return out
     }
 
-    /// The words the pre-tokenizer makes of `text` (no special-token parsing), for inspection and tests.
-    public func preTokenize(_ text: String) -> [String] { preTokenizer.split(text) }
+    /// The words the pre-tokenizer makes of `text` (no special-token parsing), for inspection and tests; the whole
+    /// text for SentencePiece.
+    public func preTokenize(_ text: String) -> [String] {
+        if case .bytePair(let pre, _) = model { return pre.split(text) }
+        return [text]
+    }
 
     private struct EncodeScratch {
         var scalars: [UInt32] = []
@@ -130,7 +181,8 @@ public final class Tokenizer: Sendable {
         var bpe = BytePairEncoder.Scratch()
     }
 
-    private func encodeText(_ bytes: [UInt8], _ range: Range<Int>, into out: inout [Int], _ w: inout EncodeScratch) throws {
+    private func encodeText(_ bytes: [UInt8], _ range: Range<Int>, _ preTokenizer: PreTokenizer, _ bpe: BytePairEncoder,
+                            into out: inout [Int], _ w: inout EncodeScratch) throws {
         w.scalars.removeAll(keepingCapacity: true)
         w.classes.removeAll(keepingCapacity: true)
         w.byteStart.removeAll(keepingCapacity: true)

@@ -36,9 +36,9 @@ public enum TokenizerError: Error, CustomStringConvertible, Equatable {
         case .tokenTypeCount(let types, let tokens):
             return "tokenizer.ggml.token_type has \(types) entries but there are \(tokens) tokens"
         case .missingChatTemplate:
-            return "the GGUF file has no 'tokenizer.chat_template'"
+            return "the GGUF file has no 'tokenizer.chat_template' and its vocabulary has no known turn markers: choose one with --template \(ChatTemplate.supported.joined(separator: "|"))"
         case .unsupportedChatTemplate(let family, let supported):
-            return "unsupported chat template \(family) (supported: \(supported.joined(separator: ", ")))"
+            return "unsupported chat template \(family) (supported: \(supported.joined(separator: ", "))); if the model follows one of those, choose it with --template \(supported.joined(separator: "|"))"
         case .inputTooLong(let bytes, let limit):
             return "the text is \(bytes) bytes; the tokenizer takes at most \(limit) (\(limit >> 20) MiB) at once: shorten it"
         case .wordTooLong(let bytes, let offset, let limit):

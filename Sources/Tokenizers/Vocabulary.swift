@@ -37,7 +37,14 @@ struct Vocabulary: Sendable {
     let tokens: [String]
     let types: [TokenType]
     var attributes: [TokenAttributes]
-    let idForText: [String: Int]
+    /// Token text (its UTF-8 bytes) → id. Keyed by bytes, not `String`: Swift compares strings by canonical
+    /// equivalence, and large SentencePiece vocabularies (Gemma's) hold distinct tokens that are canonically
+    /// equivalent spellings of one text (`ায়` as U+09BE U+09AF U+09BC and as U+09BE U+09DF), as llama.cpp's byte
+    /// keys keep them apart.
+    let idForBytes: [[UInt8]: Int]
+
+    /// The id of the token whose text is exactly `text`, byte for byte.
+    func id(_ text: String) -> Int? { idForBytes[Array(text.utf8)] }
 
     var bos: Int?
     var eos: Int?
@@ -51,8 +58,9 @@ struct Vocabulary: Sendable {
     var endOfGeneration: Set<Int> = []
 
     /// Reads `tokenizer.ggml.tokens`, `.token_type` and the special-token keys.
-    /// `defaultAddBOS` is what the pre-tokenizer implies when the file does not say (llama3: true).
-    init(gguf: GGUFFile, defaultAddBOS: Bool) throws {
+    /// `defaultAddBOS` is what the vocabulary family implies when the file does not say (llama3 and SentencePiece:
+    /// true); `defaults` are llama.cpp's ids for a family whose file names none (used only when in range).
+    init(gguf: GGUFFile, defaultAddBOS: Bool, defaults: (bos: Int?, eos: Int?, unk: Int?)) throws {
         guard let value = gguf["tokenizer.ggml.tokens"] else { throw TokenizerError.missingKey("tokenizer.ggml.tokens") }
         guard let tokens = value.strings else {
             throw TokenizerError.wrongKeyType(key: "tokenizer.ggml.tokens", expected: "an array of strings")
@@ -65,31 +73,30 @@ struct Vocabulary: Sendable {
             guard raw.count >= tokens.count else { throw TokenizerError.tokenTypeCount(types: raw.count, tokens: tokens.count) }
             for i in tokens.indices { types[i] = TokenType(rawValue: raw[i]) ?? .undefined }
         }
-        var index = [String: Int](minimumCapacity: tokens.count)
+        var index = [[UInt8]: Int](minimumCapacity: tokens.count)
         var texts = tokens
         for i in texts.indices {
             // llama.cpp renames empty tokens so that each id keeps a distinct text.
             if texts[i].isEmpty { texts[i] = "[EMPTY_\(i)]" }
-            if let first = index.updateValue(i, forKey: texts[i]) {
+            if let first = index.updateValue(i, forKey: Array(texts[i].utf8)) {
                 throw TokenizerError.duplicateToken(texts[i], first: first, second: i)
             }
         }
         self.tokens = texts
         self.types = types
         self.attributes = types.map(TokenAttributes.init)
-        self.idForText = index
+        self.idForBytes = index
 
         func id(_ key: String) -> Int? {
             guard let v = gguf[key]?.int, v >= 0, v < texts.count else { return nil }
             return v
         }
-        // Why 11: llama.cpp's defaults for a "gpt2" vocabulary whose file names no BOS/EOS.
-        let fallback = texts.count > 11 ? 11 : nil
-        bos = id("tokenizer.ggml.bos_token_id") ?? fallback
-        eos = id("tokenizer.ggml.eos_token_id") ?? fallback
+        func fallback(_ d: Int?) -> Int? { d.flatMap { $0 < texts.count ? $0 : nil } }
+        bos = id("tokenizer.ggml.bos_token_id") ?? fallback(defaults.bos)
+        eos = id("tokenizer.ggml.eos_token_id") ?? fallback(defaults.eos)
         eot = id("tokenizer.ggml.eot_token_id")
         eom = id("tokenizer.ggml.eom_token_id")
-        unk = id("tokenizer.ggml.unknown_token_id")
+        unk = id("tokenizer.ggml.unknown_token_id") ?? fallback(defaults.unk)
         pad = id("tokenizer.ggml.padding_token_id")
         addBOS = gguf["tokenizer.ggml.add_bos_token"]?.bool ?? defaultAddBOS
         addEOS = gguf["tokenizer.ggml.add_eos_token"]?.bool ?? false
@@ -99,9 +106,8 @@ struct Vocabulary: Sendable {
     /// llama.cpp's load step finds end-of-turn and end-of-generation tokens by their text (the GGUF keys rarely say),
     /// and marks any it finds as control tokens so that they are parsed and printed as specials.
     private mutating func findSpecialsByText() {
-        let index = idForText
         func firstPresent(_ texts: [String]) -> Int? {
-            for t in texts { if let id = index[t] { return id } }
+            for t in texts { if let id = id(t) { return id } }
             return nil
         }
         // Why a priority order: llama.cpp takes whichever of these its hash map yields first; with both
@@ -109,7 +115,7 @@ struct Vocabulary: Sendable {
         let eotTexts = ["<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|end_of_text|>",
                         "<EOT>", "_<EOT>", "[EOT]", "<｜end▁of▁sentence｜>", "<end_of_utterance>"]
         if eot == nil { eot = firstPresent(eotTexts) }
-        if eom == nil { eom = idForText["<|eom_id|>"] }
+        if eom == nil { eom = id("<|eom_id|>") }
         let fim: [[String]] = [
             ["<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>", "<｜fim▁begin｜>", "<PRE>", "▁<PRE>", "<|code_prefix|>", "<|prefix|>"],
             ["<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>", "<｜fim▁hole｜>", "<SUF>", "▁<SUF>", "<|code_suffix|>", "<|suffix|>"],
@@ -129,7 +135,7 @@ struct Vocabulary: Sendable {
                            "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>", "_<EOT>", "[EOT]", "[EOS]",
                            "<|end_of_text|>", "<end_of_utterance>", "<eos>", "<turn|>", "<|tool_response>",
                            "<｜end▁of▁sentence｜>", "[e~["]
-        for text in endingTexts { if let id = idForText[text] { ending.insert(id) } }
+        for text in endingTexts { if let id = id(text) { ending.insert(id) } }
         control.append(contentsOf: ending)
         for id in [eos, eot, eom].compactMap({ $0 }) { ending.insert(id) }
         endOfGeneration = ending

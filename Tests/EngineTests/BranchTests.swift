@@ -25,7 +25,9 @@ struct BranchTests {
         return zip(a, b).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? 0
     }
 
-    @Test(arguments: ["llama", "qwen2"])
+    /// gemma3's tiny model has a 4-position sliding window on layers 0 and 2, so the longer branches' last tokens
+    /// see only part of the prefix, and the 5-token branch's last token not even its own first token.
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
     func branchesInOneBatchEqualForks(arch: String) throws {
         let w = try TinyModel.weights(arch: arch)
         let ctx = try context(w)

@@ -11,7 +11,7 @@ struct ForwardTests {
         zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
 
-    @Test(arguments: ["llama", "qwen2"])
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
     func batchedPrefillEqualsTokenByToken(arch: String) throws {
         let w = try TinyModel.weights(arch: arch)
         let batched = InferenceContext(weights: w, capacity: 64, threads: 2)
@@ -21,6 +21,26 @@ struct ForwardTests {
             let logits = try single.evaluate([t])
             let row = Array(all[(i * TinyModel.vocab)..<((i + 1) * TinyModel.vocab)])
             #expect(maxDiff(logits, row) < 1e-4, "position \(i)")
+        }
+    }
+
+    /// gemma3's sliding window: with every layer local (window 3, 3 layers), the last token's logits depend only on
+    /// the 3 × (3 − 1) = 6 positions before it, so changing the first of 12 tokens changes nothing there, exactly;
+    /// with layer 1 global it does. Both in one call and token by token (the window then cuts the cache).
+    @Test func theSlidingWindowBoundsWhatALocalLayerSees() throws {
+        let seq = [3, 17, 5, 22, 9, 31, 0, 12, 39, 4, 8, 15]
+        var changed = seq
+        changed[0] = 30
+        for (period, reaches) in [(6, false), (2, true)] {
+            let w = try TinyModel.weights(arch: "gemma3", window: 3, period: period)
+            #expect(w.config.localLayers == (period == 6 ? [0, 1, 2] : [0, 2]))
+            let a = try InferenceContext(weights: w, capacity: 64, threads: 1).evaluate(seq)
+            let b = try InferenceContext(weights: w, capacity: 64, threads: 1).evaluate(changed)
+            let one = InferenceContext(weights: w, capacity: 64, threads: 1)
+            var c: [Float] = []
+            for t in changed { c = try one.evaluate([t]) }
+            #expect((a == b) == !reaches, "period \(period): max |Δ| \(maxDiff(a, b))")
+            #expect(maxDiff(b, c) < 1e-4)
         }
     }
 
@@ -120,7 +140,7 @@ struct ForwardTests {
 
 /// The fast kernels (quantized mat-muls and the C attention) against the scalar Swift references, whole forward.
 struct KernelLevelTests {
-    @Test(arguments: ["llama", "qwen2"])
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
     func fastKernelsMatchTheScalarReference(arch: String) throws {
         let w = try TinyModel.weights(arch: arch)
         let tokens = (0..<90).map { ($0 * 13) % TinyModel.vocab }   // past one KV chunk, so attention walks chunks

@@ -39,6 +39,10 @@ struct GoldenTests {
         try Self.check(model: "smollm2-135m-instruct", golden: "smollm2-135m-instruct")
     }
 
+    @Test(.tags(.model)) func gemma3MatchesLlamaCpp() throws {
+        try Self.check(model: "gemma-3-270m", golden: "gemma-3-270m")
+    }
+
     @Test(.tags(.model, .qwen)) func qwen25MatchesLlamaCpp() throws {
         try Self.check(model: "qwen2.5-coder-1.5b-instruct", golden: "qwen2.5-coder-1.5b-instruct")
     }

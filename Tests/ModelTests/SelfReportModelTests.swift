@@ -5,12 +5,14 @@ import Testing
 /// emotion's answer in one batch) against one fork per emotion.
 @Suite(.tags(.model))
 struct SelfReportModelTests {
-    /// The rating template's answer is "{Emotion}:" and a choice follows after one space. Both tokenizers split
+    /// The rating template's answer is "{Emotion}:" and a choice follows after one space. The three tokenizers split
     /// digits one by one and keep that space a token of its own, so every emotion's answer ends in the same space
     /// token and the digit is the next one. Ids from `limbic tokenize --no-special --json 'Calm: D'` for D in 0…9,
     /// checked against the vocabularies (SmolLM2: "0" is id 32, "Ġ" 216; Qwen2.5: "0" is id 15, "Ġ" 220).
     static let smolLM2 = (space: 216, digits: Array(32...41))
     static let qwen25 = (space: 220, digits: Array(15...24))
+    /// Gemma 3 (SentencePiece): "▁" is id 236743 and the digits are single tokens, not in order.
+    static let gemma3 = (space: 236743, digits: [236771, 236770, 236778, 236800, 236812, 236810, 236825, 236832, 236828, 236819])
 
     /// The last two tokens of "Calm: D" for each digit D.
     func answerEnds(model: String) throws -> [[Int]] {
@@ -23,6 +25,11 @@ struct SelfReportModelTests {
     @Test func smolLM2AnswerDigitTokens() throws {
         _ = try Limbic.ensureModel("smollm2-135m-instruct")
         #expect(try answerEnds(model: "smollm2-135m-instruct") == Self.smolLM2.digits.map { [Self.smolLM2.space, $0] })
+    }
+
+    @Test func gemma3AnswerDigitTokens() throws {
+        _ = try Limbic.ensureModel("gemma-3-270m")
+        #expect(try answerEnds(model: "gemma-3-270m") == Self.gemma3.digits.map { [Self.gemma3.space, $0] })
     }
 
     /// Tokenizer only (no forward pass), so cheap; cancelled with the reason when Qwen is not in the cache.

@@ -28,12 +28,15 @@ struct GoldenCase: Sendable, Decodable {
 enum Golden {
     static let smollm2 = load("smollm2-135m-instruct")
     static let qwen25 = load("qwen2.5-coder-1.5b-instruct")
+    /// The golden prompts, then texts written for the SentencePiece tokenizer (emoji sequences, CJK, whitespace runs,
+    /// code, canonically equivalent Bengali spellings, combining marks, control bytes, turn markers).
+    static let gemma3 = load("gemma-3-270m") + load("gemma-3-270m", suffix: "tokenizer")
 
     private struct File: Decodable { let cases: [GoldenCase] }
 
-    private static func load(_ name: String) -> [GoldenCase] {
+    private static func load(_ name: String, suffix: String = "golden") -> [GoldenCase] {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        let url = root.appendingPathComponent("ModelTests/Fixtures/\(name).golden.json")
+        let url = root.appendingPathComponent("ModelTests/Fixtures/\(name).\(suffix).json")
         guard let data = try? Data(contentsOf: url), let file = try? JSONDecoder().decode(File.self, from: data) else {
             fatalError("cannot read the golden fixture \(url.path)")
         }

@@ -18,6 +18,14 @@ struct GoldenTests {
         #expect(try tokenizer.encode(c.text, addSpecial: true, parseSpecial: c.parseSpecial) == c.ids)
     }
 
+    @Test(arguments: Golden.gemma3.map(\.name))
+    func gemma3(_ name: String) throws {
+        let tokenizer = try TestModels.gemma3.get()
+        let c = Golden.gemma3.first { $0.name == name }!
+        #expect(try tokenizer.encode(c.text, addSpecial: true, parseSpecial: c.parseSpecial) == c.ids)
+        #expect(tokenizer.decode(Array(c.ids.dropFirst())) == c.text, "decoding gives the text back")
+    }
+
     /// The no-parse-special ChatML case exists only in the SmolLM2 file; Qwen must not turn the markers into specials
     /// either (its `<|im_start|>` is a control token).
     @Test func qwenNoParseSpecialUsesNoSpecials() throws {

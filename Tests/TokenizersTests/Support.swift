@@ -16,6 +16,7 @@ extension Tag {
 enum TestModels {
     static let smolLM2Name = "smollm2-135m-instruct"
     static let qwen25Name = "qwen2.5-coder-1.5b-instruct"
+    static let gemma3Name = "gemma-3-270m"
 
     /// Opens a registry model, pulling it first if needed.
     static func open(_ name: String) throws -> GGUFFile {
@@ -46,6 +47,7 @@ enum TestModels {
     /// Loaded once per test process: building the Qwen vocabulary (152k tokens, 151k merges) takes a moment.
     static let smolLM2: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(smolLM2Name)) }
     static let qwen25: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(qwen25Name)) }
+    static let gemma3: Result<Tokenizer, any Error> = Result { try Tokenizer(gguf: open(gemma3Name)) }
 }
 
 extension Result where Failure == any Error {

@@ -36,8 +36,8 @@ struct TinyVocabularyTests {
 
     @Test func otherLoadErrors() throws {
         #expect(throws: TokenizerError.missingKey("tokenizer.ggml.pre")) { try Tokenizer(gguf: Self.gguf(pre: nil)) }
-        #expect(throws: TokenizerError.unsupportedModel("llama", supported: ["gpt2"])) {
-            try Tokenizer(gguf: Self.gguf(model: "llama"))
+        #expect(throws: TokenizerError.unsupportedModel("bert", supported: ["gpt2", "llama"])) {
+            try Tokenizer(gguf: Self.gguf(model: "bert"))
         }
         #expect(throws: TokenizerError.duplicateToken("a", first: 97, second: 256)) {
             try Tokenizer(gguf: Self.gguf(extra: [("a", .normal)]))

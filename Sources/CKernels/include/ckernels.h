@@ -39,14 +39,14 @@ int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float 
 /// largest magnitude, sign kept), q = nearest even of iscale·x, d = 1/iscale, bsums = Σq per 16. Returns 0 as above.
 int limbic_quantize_q8_k(const float *x, int64_t n, int8_t *q, float *d, int16_t *bsums);
 
-/// Causal softmax attention of one query head: `q` (hd floats) against keys and values at positions [0, n) except
-/// those in [gap0, gap1) (0 <= gap0 <= gap1 <= n; gap0 = gap1 = n for plain causal attention; a branch evaluated
-/// over a shared prefix skips the other branches' positions), stored in chunks of `chunk` positions
-/// (`kchunks[p / chunk] + (p % chunk) * stride + offset` is position p's key for this head). Writes softmax(q·k ×
-/// scale) weighted values to `out` (hd floats); `scores` is n floats of scratch. `level` caps the instruction set
-/// as for limbic_matmul.
+/// Causal softmax attention of one query head: `q` (hd floats) against keys and values at positions [lo, gap0) and
+/// [gap1, n) (0 <= lo <= gap0 <= gap1 <= n; lo = 0 and gap0 = gap1 = n for plain causal attention; a branch evaluated
+/// over a shared prefix skips the other branches' positions; a sliding window raises lo), stored in chunks of
+/// `chunk` positions (`kchunks[p / chunk] + (p % chunk) * stride + offset` is position p's key for this head). Writes
+/// softmax(q·k × scale) weighted values to `out` (hd floats); `scores` is n floats of scratch. `level` caps the
+/// instruction set as for limbic_matmul.
 void limbic_attention(int level, const float *q, int64_t hd, const float *const *kchunks, const float *const *vchunks,
-                      int64_t chunk, int64_t stride, int64_t offset, int64_t n, int64_t gap0, int64_t gap1, float scale,
-                      float *scores, float *out);
+                      int64_t chunk, int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n,
+                      float scale, float *scores, float *out);
 
 #endif

@@ -12,11 +12,17 @@ public protocol Architecture: Sendable {
     static func loadLayer(_ index: Int, from tensors: TensorLoader, config: ModelConfig) throws -> LayerWeights
     /// Block `layer`: reads the residual stream `pass.x` and leaves the block's output there ("layer N").
     static func block(_ layer: Int, _ weights: LayerWeights, _ pass: ForwardPass)
+    /// Reads what the architecture adds to the shared config (embedding scale, sliding window…) from the file.
+    static func configure(_ config: inout ModelConfig, gguf: GGUFFile) throws
+}
+
+extension Architecture {
+    public static func configure(_ config: inout ModelConfig, gguf: GGUFFile) throws {}
 }
 
 /// The flat registry from `general.architecture` to its implementation.
 public enum Architectures {
-    public static let all: [any Architecture.Type] = [Llama.self, Qwen2.self]
+    public static let all: [any Architecture.Type] = [Llama.self, Qwen2.self, Gemma3.self]
     public static var names: [String] { all.map { $0.name } }
 
     /// The architecture named `name`, or `EngineError.unsupportedArchitecture`.

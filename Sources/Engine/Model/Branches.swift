@@ -160,11 +160,19 @@ extension InferenceContext {
                 var column: [Int: Int] = [:]
                 for (k, id) in union.enumerated() { column[id] = k }
                 var rows = [Float](repeating: 0, count: n * union.count)
-                if !union.isEmpty { rows.withUnsafeMutableBufferPointer { pass.project(ws.xb, cols: D, w.output, rows: union, out: $0.baseAddress!) } }
+                if !union.isEmpty {
+                    rows.withUnsafeMutableBufferPointer {
+                        pass.project(ws.xb, cols: D, w.output, rows: union, out: $0.baseAddress!)
+                        if let cap = c.finalLogitSoftcap { Ops.softcap($0.baseAddress!, $0.count, cap) }
+                    }
+                }
                 for i in 0..<n { out.append(ids[s + i].map { rows[i * union.count + column[$0]!] }) }
             } else {
                 var rows = [Float](repeating: 0, count: n * V)
-                rows.withUnsafeMutableBufferPointer { pass.project(ws.xb, cols: D, (w.output, $0.baseAddress!)) }
+                rows.withUnsafeMutableBufferPointer {
+                    pass.project(ws.xb, cols: D, (w.output, $0.baseAddress!))
+                    if let cap = c.finalLogitSoftcap { Ops.softcap($0.baseAddress!, $0.count, cap) }
+                }
                 if case .logProbabilitiesOf(let ids) = readout {
                     // log Σ exp of each row as `Sampler.logSumExp` computes it (in Double), rows in parallel.
                     var lse = [Double](repeating: 0, count: n)

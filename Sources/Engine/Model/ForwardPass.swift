@@ -8,7 +8,8 @@ import CKernels
 /// | --- | --- | --- |
 /// | `rmsNorm(w)` | x | xb |
 /// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's rows |
-/// | `swiGLU(w)` | xb | hb, hb2, tmp |
+/// | `swiGLU(w)`, `geGLU(w)` | xb | hb, hb2, tmp |
+/// | `normalizeOutput(w)` | tmp | tmp |
 /// | `residualAdd(site)` | tmp | x (after the hooks at `site` saw tmp) |
 ///
 /// Every mat-mul goes through `project`, which quantizes its input once for the products it is given and keeps
@@ -71,10 +72,21 @@ public struct ForwardPass {
                 bv.withUnsafeBufferPointer { Ops.axpy(ws.v + t * c.kvDim, $0.baseAddress!, 1, c.kvDim) }
             }
         }
-        // RoPE on q and k, then k, v into the cache.
         let hd = c.headDim, half = c.ropeDim / 2
+        // gemma3: RMSNorm of each head of q and k.
+        if let qn = w.qNorm, let kn = w.kNorm {
+            qn.withUnsafeBufferPointer { g in
+                for r in 0..<(T * c.headCount) { Ops.rmsnorm(ws.q + r * hd, ws.q + r * hd, g.baseAddress!, hd, eps: c.rmsEps) }
+            }
+            kn.withUnsafeBufferPointer { g in
+                for r in 0..<(T * c.kvHeadCount) { Ops.rmsnorm(ws.k + r * hd, ws.k + r * hd, g.baseAddress!, hd, eps: c.rmsEps) }
+            }
+        }
+        // RoPE on q and k (a local layer's own base when it has one), then k, v into the cache.
+        let local = c.isLocal(l) && ws.ropeCosLocal != nil
+        let cosTable = local ? ws.ropeCosLocal! : ws.ropeCos, sinTable = local ? ws.ropeSinLocal! : ws.ropeSin
         for t in 0..<T {
-            let cosT = ws.ropeCos + t * half, sinT = ws.ropeSin + t * half
+            let cosT = cosTable + t * half, sinT = sinTable + t * half
             for h in 0..<c.headCount { Ops.rope(ws.q + t * c.qDim + h * hd, ropeDim: c.ropeDim, cos: cosT, sin: sinT, style: c.ropeStyle) }
             for h in 0..<c.kvHeadCount { Ops.rope(ws.k + t * c.kvDim + h * hd, ropeDim: c.ropeDim, cos: cosT, sin: sinT, style: c.ropeStyle) }
             ctx.cache.keyRow(layer: l, position: start + t).update(from: ws.k + t * c.kvDim, count: c.kvDim)
@@ -94,6 +106,25 @@ public struct ForwardPass {
             Ops.swiglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
         }
         project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
+    }
+
+    /// tmp = down(gelu(gate(xb)) · up(xb)) (GEGLU, gemma3).
+    public func geGLU(_ w: FeedForwardWeights) {
+        let c = config
+        project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
+        let gate = UncheckedBox(ws.hb), up = UncheckedBox(ws.hb2)
+        ctx.pool.parallelRanges(T * c.ffnSize, granule: 64) { r in
+            Ops.geglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+        }
+        project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
+    }
+
+    /// tmp = rmsnorm(tmp) · weight, per token: a sub-block's output normed before its residual add (gemma3).
+    public func normalizeOutput(_ weight: [Float]) {
+        let D = config.hiddenSize
+        weight.withUnsafeBufferPointer { w in
+            for t in 0..<T { Ops.rmsnorm(ws.tmp + t * D, ws.tmp + t * D, w.baseAddress!, D, eps: config.rmsEps) }
+        }
     }
 
     /// The hooks at `site` see tmp (a sub-block's output), then x += tmp.
@@ -174,7 +205,8 @@ public struct ForwardPass {
     }
 
     /// Causal grouped-query attention of this call's queries (q) over the cache, into att; heads in parallel. Token
-    /// t attends to rows 0...start + t except, in a branch step, the other branches' rows (`BranchStep.gap`).
+    /// t attends to rows 0...start + t except, in a branch step, the other branches' rows (`BranchStep.gap`), and
+    /// on a sliding-window layer the rows more than `slidingWindow − 1` positions back.
     func attend(layer l: Int) {
         let c = config, ws = ws, cache = ctx.cache
         let hd = c.headDim, group = c.headCount / c.kvHeadCount
@@ -184,11 +216,20 @@ public struct ForwardPass {
             ws.keyChunks[i] = cache.keyRow(layer: l, position: i * chunk)
             ws.valueChunks[i] = cache.valueRow(layer: l, position: i * chunk)
         }
-        let scale = 1 / Float(hd).squareRoot()
+        let scale = c.attentionScale ?? 1 / Float(hd).squareRoot()
         let kvDim = c.kvDim, qDim = c.qDim, cap = ws.capacity
         let T = T, start = start, branches = branches
-        // Rows skipped by token t: none in a plain call.
-        @inline(__always) func gap(_ t: Int) -> (Int, Int) { branches?.gap(t) ?? (start + t + 1, start + t + 1) }
+        let window = c.isLocal(l) ? c.slidingWindow : nil
+        // The rows token t attends to: [lo, gap0) and [gap1, start + t + 1). A plain call skips none; a branch step
+        // skips the other branches' rows; a sliding window also drops rows more than window − 1 positions back.
+        // Prefix rows sit at their own positions, and a branch's rows follow the prefix in position order.
+        @inline(__always) func span(_ t: Int) -> (lo: Int, gap0: Int, gap1: Int) {
+            let (gap0, gap1) = branches?.gap(t) ?? (start + t + 1, start + t + 1)
+            guard let window else { return (0, gap0, gap1) }
+            let first = (branches?.positions[t] ?? start + t) - window + 1   // the earliest position seen
+            if first <= gap0 { return (max(0, first), gap0, gap1) }
+            return (gap0, gap0, gap1 + (first - gap0))
+        }
         if ctx.kernelLevel != .scalar {
             let level = Int32(ctx.kernelLevel.rawValue)
             let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
@@ -196,9 +237,9 @@ public struct ForwardPass {
             // One task per head (each owns its row of `scores`), its tokens in order.
             ctx.pool.parallel(c.headCount) { h in
                 for t in 0..<T {
-                    let (gap0, gap1) = gap(t)
+                    let (lo, gap0, gap1) = span(t)
                     limbic_attention(level, ws.q + t * qDim + h * hd, Int64(hd), keys, values, Int64(chunk), Int64(kvDim),
-                                     Int64((h / group) * hd), Int64(start + t + 1), Int64(gap0), Int64(gap1), scale,
+                                     Int64((h / group) * hd), Int64(lo), Int64(gap0), Int64(gap1), Int64(start + t + 1), scale,
                                      ws.scores + h * cap, ws.att + t * qDim + h * hd)
                 }
             }
@@ -209,8 +250,8 @@ public struct ForwardPass {
             let kvOffset = (h / group) * hd
             let scores = ws.scores + h * cap
             for t in 0..<T {
-                let (gap0, gap1) = gap(t)
-                let rows = Array(0..<gap0) + Array(gap1..<(start + t + 1))   // the cache rows this token attends to
+                let (lo, gap0, gap1) = span(t)
+                let rows = Array(lo..<gap0) + Array(gap1..<(start + t + 1))   // the cache rows this token attends to
                 let q = ws.q + t * qDim + h * hd
                 for (i, p) in rows.enumerated() {
                     let k = ws.keyChunks[p / chunk] + (p % chunk) * kvDim + kvOffset

@@ -28,6 +28,10 @@ final class Workspace: @unchecked Sendable {
     let ropeCos: UnsafeMutablePointer<Float>  // (batch, ropeDim/2)
     let ropeSin: UnsafeMutablePointer<Float>  // (batch, ropeDim/2)
     let invFreq: UnsafeMutablePointer<Float>  // (ropeDim/2)
+    /// The same three for the local (sliding-window) layers' RoPE base, when the model has one (gemma3).
+    let ropeCosLocal: UnsafeMutablePointer<Float>?
+    let ropeSinLocal: UnsafeMutablePointer<Float>?
+    let invFreqLocal: UnsafeMutablePointer<Float>?
     let keyChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>    // (capacity / chunk + 1)
     let valueChunks: UnsafeMutablePointer<UnsafeMutablePointer<Float>>  // (capacity / chunk + 1)
     let input: QuantizedInput                 // the current mat-mul's activations, quantized once per `project`
@@ -45,12 +49,21 @@ final class Workspace: @unchecked Sendable {
         for i in 0..<c.ropeDim / 2 {
             invFreq[i] = Float(pow(Double(c.ropeBase), -2 * Double(i) / Double(c.ropeDim)))
         }
+        if let base = c.ropeBaseLocal {
+            ropeCosLocal = alloc(batch * c.ropeDim / 2); ropeSinLocal = alloc(batch * c.ropeDim / 2)
+            let inv: UnsafeMutablePointer<Float> = alloc(c.ropeDim / 2)
+            for i in 0..<c.ropeDim / 2 { inv[i] = Float(pow(Double(base), -2 * Double(i) / Double(c.ropeDim))) }
+            invFreqLocal = inv
+        } else {
+            ropeCosLocal = nil; ropeSinLocal = nil; invFreqLocal = nil
+        }
         keyChunks = alloc(capacity / KVCache.chunkSize + 1); valueChunks = alloc(capacity / KVCache.chunkSize + 1)
         input = QuantizedInput(maxTokens: batch, maxCols: max(c.hiddenSize, c.qDim, c.ffnSize))
     }
 
     deinit {
         for p in [x, xb, tmp, q, k, v, att, hb, hb2, scores, ropeCos, ropeSin, invFreq] { p.deallocate() }
+        for p in [ropeCosLocal, ropeSinLocal, invFreqLocal] { p?.deallocate() }
         keyChunks.deallocate(); valueChunks.deallocate()
     }
 }

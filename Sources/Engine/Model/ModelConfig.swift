@@ -37,6 +37,22 @@ public struct ModelConfig: Sendable, Equatable {
     public var ropeBase: Float
     public var ropeDim: Int
     public var ropeStyle: RopeStyle
+    /// What an architecture adds to the plain llama block (all off by default; set by its `configure`):
+    /// the embedding multiplied by this (gemma3: √hidden),
+    public var embeddingScale: Float = 1
+    /// sliding-window attention of this many positions (a token sees itself and the window − 1 before it) on the
+    /// layers in `localLayers` (`A.attention.sliding_window`),
+    public var slidingWindow: Int? = nil
+    public var localLayers: Set<Int> = []
+    /// the RoPE base of those local layers (gemma3: 10,000, against 1,000,000 on the global layers),
+    public var ropeBaseLocal: Float? = nil
+    /// the scale of q·k (default 1/√headDim),
+    public var attentionScale: Float? = nil
+    /// and a cap on the final logits, cap · tanh(logit / cap) (`A.final_logit_softcapping`).
+    public var finalLogitSoftcap: Float? = nil
+
+    /// Whether layer `l` attends through the sliding window, with the local RoPE base.
+    @inline(__always) public func isLocal(_ l: Int) -> Bool { slidingWindow != nil && localLayers.contains(l) }
 
     public var qDim: Int { headCount * headDim }
     public var kvDim: Int { kvHeadCount * headDim }
@@ -129,5 +145,14 @@ public struct ModelConfig: Sendable, Equatable {
         guard ropeDim % 2 == 0 else {
             throw EngineError.badConfig("rope.dimension_count \(ropeDim) must be even and at most the head size \(headDim)")
         }
+        try arch.configure(&self, gguf: gguf)
+    }
+
+    /// The optional metadata value `A.key` as a positive finite number, or nil when absent.
+    public static func optionalPositive(_ gguf: GGUFFile, _ key: String) throws -> Float? {
+        guard gguf[key] != nil else { return nil }
+        let v = try gguf.requireDouble(key)
+        guard v.isFinite, v > 0 else { throw EngineError.badConfig("\(key) is \(v); it must be a positive number") }
+        return Float(v)
     }
 }

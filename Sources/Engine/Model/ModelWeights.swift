@@ -9,9 +9,12 @@ public struct AttentionWeights: @unchecked Sendable {
     public var bq: [Float]?             // (qDim)  qwen2
     public var bk: [Float]?             // (kvDim) qwen2
     public var bv: [Float]?             // (kvDim) qwen2
+    public var qNorm: [Float]?          // (headDim) gemma3: RMSNorm of each query head before RoPE
+    public var kNorm: [Float]?          // (headDim) gemma3: and of each key head
 
-    /// `blk.N.attn_{q,k,v,output}.weight`, and `attn_{q,k,v}.bias` when `biases`.
-    public init(_ t: TensorLoader, layer i: Int, config c: ModelConfig, biases: Bool) throws {
+    /// `blk.N.attn_{q,k,v,output}.weight`, `attn_{q,k,v}.bias` when `biases`, `attn_{q,k}_norm.weight` when
+    /// `headNorms`.
+    public init(_ t: TensorLoader, layer i: Int, config c: ModelConfig, biases: Bool, headNorms: Bool = false) throws {
         let p = "blk.\(i)."
         wq = try t.matrix(p + "attn_q.weight", rows: c.qDim, cols: c.hiddenSize)
         wk = try t.matrix(p + "attn_k.weight", rows: c.kvDim, cols: c.hiddenSize)
@@ -20,6 +23,8 @@ public struct AttentionWeights: @unchecked Sendable {
         bq = biases ? try t.vector(p + "attn_q.bias", c.qDim) : nil
         bk = biases ? try t.vector(p + "attn_k.bias", c.kvDim) : nil
         bv = biases ? try t.vector(p + "attn_v.bias", c.kvDim) : nil
+        qNorm = headNorms ? try t.vector(p + "attn_q_norm.weight", c.headDim) : nil
+        kNorm = headNorms ? try t.vector(p + "attn_k_norm.weight", c.headDim) : nil
     }
 }
 
@@ -44,12 +49,18 @@ public struct LayerWeights: @unchecked Sendable {
     public var attention: AttentionWeights
     public var ffnNorm: [Float]         // (hidden)
     public var ffn: FeedForwardWeights
+    /// gemma3: RMSNorm of each sub-block's output before its residual add.
+    public var postAttentionNorm: [Float]?  // (hidden)
+    public var postFFNNorm: [Float]?        // (hidden)
 
-    public init(attnNorm: [Float], attention: AttentionWeights, ffnNorm: [Float], ffn: FeedForwardWeights) {
+    public init(attnNorm: [Float], attention: AttentionWeights, ffnNorm: [Float], ffn: FeedForwardWeights,
+                postAttentionNorm: [Float]? = nil, postFFNNorm: [Float]? = nil) {
         self.attnNorm = attnNorm
         self.attention = attention
         self.ffnNorm = ffnNorm
         self.ffn = ffn
+        self.postAttentionNorm = postAttentionNorm
+        self.postFFNNorm = postFFNNorm
     }
 }
 

@@ -25,6 +25,7 @@ extension InferenceContext {
         var out = [Float](repeating: 0, count: rows.count * c.vocabSize)
         out.withUnsafeMutableBufferPointer {
             ForwardPass(self, tokens: rows.count, start: start).project(ws.xb, cols: D, (w.output, $0.baseAddress!))
+            if let cap = c.finalLogitSoftcap { Ops.softcap($0.baseAddress!, $0.count, cap) }
         }
         logits = out
     }
@@ -35,10 +36,11 @@ extension InferenceContext {
         let c = config, w = weights, ws = ws
         let D = c.hiddenSize, half = c.ropeDim / 2
 
-        // Token embeddings → x.
+        // Token embeddings → x (times the architecture's embedding scale: gemma3 √hidden).
         for (t, id) in tokens.enumerated() {
             dequantizeRow(w.tokenEmbedding.type, w.tokenEmbedding.data + id * w.tokenEmbedding.rowBytes, ws.x + t * D, count: D)
         }
+        if c.embeddingScale != 1 { for i in 0..<(tokens.count * D) { ws.x[i] *= c.embeddingScale } }
         pass.hooks(.embedding, ws.x)
 
         cache.extend(to: pass.start + pass.T)
@@ -50,6 +52,13 @@ extension InferenceContext {
                 let theta = position * Double(ws.invFreq[i])
                 ws.ropeCos[t * half + i] = Float(cos(theta))
                 ws.ropeSin[t * half + i] = Float(sin(theta))
+            }
+            if let inv = ws.invFreqLocal, let cosL = ws.ropeCosLocal, let sinL = ws.ropeSinLocal {
+                for i in 0..<half {
+                    let theta = position * Double(inv[i])
+                    cosL[t * half + i] = Float(cos(theta))
+                    sinL[t * half + i] = Float(sin(theta))
+                }
             }
         }
 

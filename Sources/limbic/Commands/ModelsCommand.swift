@@ -140,7 +140,11 @@ enum ModelsCommand: Command {
             .map { String(format: "%@ %d tensors %.1f MiB", $0.key, $0.value.count, Double($0.value.bytes) / 1048576) }
         lines.append(("quant mix", mixText.joined(separator: ", ")))
         lines.append(("tokenizer", "\(s("tokenizer.ggml.model")), pre-tokenizer \(s("tokenizer.ggml.pre")), \(f["tokenizer.ggml.tokens"]?.array?.count ?? 0) tokens, add BOS \(s("tokenizer.ggml.add_bos_token"))"))
-        let family = (try? ChatTemplate(gguf: f)).map { t -> String in if case .chatml(let c) = t { return "chatml" + (c.defaultSystemPrompt.map { ", default system prompt \"\($0)\"" } ?? "") }; return "\(t)" } ?? (f["tokenizer.chat_template"] == nil ? "none" : "unsupported")
+        let source = f["tokenizer.chat_template"] == nil ? " (no template in the file: chosen by the vocabulary's turn markers)" : ""
+        let family = (try? ChatTemplate(gguf: f)).map { t -> String in
+            if case .chatml(let c) = t, let system = c.defaultSystemPrompt { return "chatml, default system prompt \"\(system)\"" + source }
+            return t.name + source
+        } ?? (f["tokenizer.chat_template"] == nil ? "none (choose one with --template)" : "unsupported (choose one with --template)")
         lines.append(("chat template", family))
         let width = lines.map(\.0.count).max() ?? 0
         for (k, v) in lines { Terminal.out(k.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + v + "\n") }
