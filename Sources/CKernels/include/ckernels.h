@@ -49,4 +49,14 @@ void limbic_attention(int level, const float *q, int64_t hd, const float *const 
                       int64_t chunk, int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n,
                       float scale, float *scores, float *out);
 
+/// The most query heads one grouped-query group may have for limbic_attention_group.
+#define LIMBIC_MAX_GROUP 32
+
+/// limbic_attention for the `g` query heads of one KV head at one token (1 <= g <= LIMBIC_MAX_GROUP): `q` holds them
+/// one after the other (g × hd floats), as does `out`; `scores` is g × (the number of positions) floats of scratch.
+/// Each head's result equals limbic_attention's for it; each key and value row is read once for all g heads.
+void limbic_attention_group(int level, const float *q, int64_t g, int64_t hd, const float *const *kchunks,
+                            const float *const *vchunks, int64_t chunk, int64_t stride, int64_t offset, int64_t lo,
+                            int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores, float *out);
+
 #endif

@@ -234,6 +234,28 @@ public struct ForwardPass {
             let level = Int32(ctx.kernelLevel.rawValue)
             let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
             let values = UnsafeRawPointer(ws.valueChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
+            let threads = ctx.pool.threadCount
+            if group > 1, group <= Int(LIMBIC_MAX_GROUP), T >= 2 * threads {
+                // Prefill: a group's heads together at each token (each key and value row read once for all of them),
+                // tokens dealt to the threads in turn (causal rows grow with t, so striding balances them), each
+                // thread with scratch of its own.
+                let stripes = threads * c.kvHeadCount
+                ctx.pool.parallel(stripes) { task in
+                    let kv = task % c.kvHeadCount, stripe = task / c.kvHeadCount
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: group * (start + T)) { scratch in
+                        var t = stripe
+                        while t < T {
+                            let (lo, gap0, gap1) = span(t)
+                            let head = t * qDim + kv * group * hd
+                            limbic_attention_group(level, ws.q + head, Int64(group), Int64(hd), keys, values, Int64(chunk),
+                                                   Int64(kvDim), Int64(kv * hd), Int64(lo), Int64(gap0), Int64(gap1),
+                                                   Int64(start + t + 1), scale, scratch.baseAddress!, ws.att + head)
+                            t += threads
+                        }
+                    }
+                }
+                return
+            }
             // One task per head (each owns its row of `scores`), its tokens in order.
             ctx.pool.parallel(c.headCount) { h in
                 for t in 0..<T {

@@ -1,0 +1,57 @@
+import CKernels
+import Engine
+import Foundation
+import Testing
+import TestSupport
+
+/// The C attention kernels against a plain Swift softmax attention, at real head sizes (the tiny test models' 8
+/// would miss the blocked paths): one head at a time, and a grouped-query group's heads together, with a first row
+/// (sliding window) and a gap (branches), in chunks of the cache, at every instruction-set level.
+struct AttentionKernelTests {
+    func reference(_ q: [Float], _ keys: [[Float]], _ values: [[Float]], rows: [Int], scale: Float) -> [Float] {
+        let scores = rows.map { p in zip(q, keys[p]).map { $0 * $1 }.reduce(0, +) * scale }
+        let m = scores.max()!
+        let e = scores.map { expf($0 - m) }
+        let sum = e.reduce(0, +)
+        var out = [Float](repeating: 0, count: q.count)
+        for (i, p) in rows.enumerated() { for d in out.indices { out[d] += e[i] / sum * values[p][d] } }
+        return out
+    }
+
+    @Test(arguments: [(64, 3), (128, 6), (256, 4), (256, 1), (48, 1), (48, 7), (40, 2)])
+    func kernelsMatchAPlainSoftmaxAttention(hd: Int, g: Int) throws {
+        var rng = SplitMix64(seed: UInt64(hd * 10 + g))
+        func random() -> Float { Float(rng.next() % 2000) / 1000 - 1 }
+        let n = 45, chunk = 16, kvHeads = 2, stride = kvHeads * hd, kv = 1
+        let chunks = (n + chunk - 1) / chunk
+        var k = [Float](repeating: 0, count: chunks * chunk * stride), v = k
+        for i in k.indices { k[i] = random(); v[i] = random() }
+        let q = (0..<(g * hd)).map { _ in random() }
+        let keys = (0..<n).map { p in Array(k[(p * stride + kv * hd)..<(p * stride + kv * hd + hd)]) }
+        let values = (0..<n).map { p in Array(v[(p * stride + kv * hd)..<(p * stride + kv * hd + hd)]) }
+        for (lo, gap0, gap1) in [(0, n, n), (7, n, n), (5, 20, 31)] {
+            let rows = Array(lo..<gap0) + Array(gap1..<n)
+            let expected = (0..<g).flatMap { reference(Array(q[($0 * hd)..<(($0 + 1) * hd)]), keys, values, rows: rows, scale: 0.125) }
+            for level in [Int32(0), Int32(1), Int32(2)] {
+                var one = [Float](repeating: 0, count: g * hd), grouped = one
+                var scores = [Float](repeating: 0, count: g * n)
+                k.withUnsafeBufferPointer { kb in
+                    v.withUnsafeBufferPointer { vb in
+                        let kc: [UnsafePointer<Float>?] = (0..<chunks).map { kb.baseAddress! + $0 * chunk * stride }
+                        let vc: [UnsafePointer<Float>?] = (0..<chunks).map { vb.baseAddress! + $0 * chunk * stride }
+                        for j in 0..<g {
+                            limbic_attention(level, q.withUnsafeBufferPointer { $0.baseAddress! + j * hd }, Int64(hd), kc, vc, Int64(chunk),
+                                             Int64(stride), Int64(kv * hd), Int64(lo), Int64(gap0), Int64(gap1), Int64(n), 0.125,
+                                             &scores, one.withUnsafeMutableBufferPointer { $0.baseAddress! + j * hd })
+                        }
+                        limbic_attention_group(level, q, Int64(g), Int64(hd), kc, vc, Int64(chunk), Int64(stride), Int64(kv * hd),
+                                               Int64(lo), Int64(gap0), Int64(gap1), Int64(n), 0.125, &scores, &grouped)
+                    }
+                }
+                let worstOne = zip(one, expected).map { abs($0 - $1) }.max()!
+                let worstGroup = zip(grouped, expected).map { abs($0 - $1) }.max()!
+                #expect(worstOne < 1e-5 && worstGroup < 1e-5, "hd \(hd) g \(g) span \(lo)…\(gap0),\(gap1)… level \(level): \(worstOne) \(worstGroup)")
+            }
+        }
+    }
+}
