@@ -107,7 +107,7 @@ struct BytePairEncoder: Sendable {
                                leftSymbol: l, rightSymbol: r, merged: Int32(truncatingIfNeeded: found & 0xFFFF_FFFF)))
     }
 
-    struct Pair {
+    struct Pair: MergeCandidate {
         var rank: Int32
         var left: Int32
         var right: Int32
@@ -125,7 +125,7 @@ struct BytePairEncoder: Sendable {
         var next: [Int32] = []
         /// One past the last byte each live symbol covers.
         var end: [Int32] = []
-        var heap = MinHeap()
+        var heap = MergeHeap<Pair>()
 
         mutating func reset(_ n: Int) {
             symbol.removeAll(keepingCapacity: true)
@@ -139,42 +139,6 @@ struct BytePairEncoder: Sendable {
                 end.append(Int32(i + 1))
             }
             heap.items.removeAll(keepingCapacity: true)
-        }
-    }
-
-    /// A binary min-heap of pairs, lowest rank first, then leftmost.
-    struct MinHeap {
-        var items: [Pair] = []
-
-        mutating func push(_ p: Pair) {
-            items.append(p)
-            var i = items.count - 1
-            while i > 0 {
-                let parent = (i - 1) / 2
-                guard items[i].comesBefore(items[parent]) else { break }
-                items.swapAt(i, parent)
-                i = parent
-            }
-        }
-
-        mutating func pop() -> Pair? {
-            guard let top = items.first else { return nil }
-            let last = items.removeLast()
-            if !items.isEmpty {
-                items[0] = last
-                var i = 0
-                let n = items.count
-                while true {
-                    let l = 2 * i + 1, r = l + 1
-                    var best = i
-                    if l < n && items[l].comesBefore(items[best]) { best = l }
-                    if r < n && items[r].comesBefore(items[best]) { best = r }
-                    if best == i { break }
-                    items.swapAt(i, best)
-                    i = best
-                }
-            }
-            return top
         }
     }
 }

@@ -39,13 +39,13 @@ struct SentencePieceEncoder: Sendable {
     }
 
     /// A candidate merge of two adjacent symbols, ordered by its token's score, then leftmost first.
-    private struct Bigram {
+    private struct Bigram: MergeCandidate {
         var left: Int
         var right: Int
         var score: Float
         var length: Int
 
-        func before(_ o: Bigram) -> Bool { score != o.score ? score > o.score : left < o.left }
+        func comesBefore(_ o: Bigram) -> Bool { score != o.score ? score > o.score : left < o.left }
     }
 
     /// Encodes `bytes[range]` (valid UTF-8, cut only at characters) and appends its ids to `out`. `afterSpecial`:
@@ -69,7 +69,7 @@ struct SentencePieceEncoder: Sendable {
             i += len
         }
 
-        var heap: [Bigram] = []
+        var heap = MergeHeap<Bigram>()
         func token(_ start: Int, _ length: Int) -> Int? {
             idForBytes[Array(text[start..<(start + length)])]
         }
@@ -77,35 +77,11 @@ struct SentencePieceEncoder: Sendable {
             guard left >= 0, right >= 0 else { return }
             let a = symbols[left], b = symbols[right]
             guard let id = token(a.start, a.length + b.length) else { return }
-            heap.append(Bigram(left: left, right: right, score: scores[id], length: a.length + b.length))
-            var c = heap.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                guard heap[c].before(heap[p]) else { break }
-                heap.swapAt(c, p)
-                c = p
-            }
-        }
-        func pop() -> Bigram {
-            let top = heap[0]
-            heap[0] = heap[heap.count - 1]
-            heap.removeLast()
-            var p = 0
-            while true {
-                let l = 2 * p + 1, r = l + 1
-                var best = p
-                if l < heap.count, heap[l].before(heap[best]) { best = l }
-                if r < heap.count, heap[r].before(heap[best]) { best = r }
-                if best == p { break }
-                heap.swapAt(p, best)
-                p = best
-            }
-            return top
+            heap.push(Bigram(left: left, right: right, score: scores[id], length: a.length + b.length))
         }
 
         for k in 1..<max(symbols.count, 1) { push(k - 1, k) }
-        while !heap.isEmpty {
-            let g = pop()
+        while let g = heap.pop() {
             let left = symbols[g.left], right = symbols[g.right]
             // A pair one of whose symbols has merged since it was queued is stale.
             guard left.length > 0, right.length > 0, left.length + right.length == g.length else { continue }

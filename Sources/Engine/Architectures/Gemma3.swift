@@ -62,7 +62,7 @@ public enum Gemma3: Architecture {
         p.residualAdd(.attnOut(l))
         // out = h + postnorm(down(gelu(gate(rmsnorm(h))) * up(rmsnorm(h))))
         p.rmsNorm(L.ffnNorm)
-        p.geGLU(L.ffn)
+        p.gatedFeedForward(L.ffn, .gelu)
         p.normalizeOutput(L.postFFNNorm!)
         p.residualAdd(.ffnOut(l))
     }

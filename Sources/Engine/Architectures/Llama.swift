@@ -26,7 +26,7 @@ public enum Llama: Architecture {
         p.residualAdd(.attnOut(l))
         // out = h + down(silu(gate(rmsnorm(h))) * up(rmsnorm(h)))
         p.rmsNorm(L.ffnNorm)
-        p.swiGLU(L.ffn)
+        p.gatedFeedForward(L.ffn, .silu)
         p.residualAdd(.ffnOut(l))
     }
 }

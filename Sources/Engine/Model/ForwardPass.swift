@@ -8,7 +8,7 @@ import CKernels
 /// | --- | --- | --- |
 /// | `rmsNorm(w)` | x | xb |
 /// | `attention(layer:, w)` | xb, the KV cache | q, k, v, att, tmp; the cache at this call's rows |
-/// | `swiGLU(w)`, `geGLU(w)` | xb | hb, hb2, tmp |
+/// | `gatedFeedForward(w, .silu / .gelu)` | xb | hb, hb2, tmp |
 /// | `normalizeOutput(w)` | tmp | tmp |
 /// | `residualAdd(site)` | tmp | x (after the hooks at `site` saw tmp) |
 ///
@@ -96,25 +96,25 @@ public struct ForwardPass {
         project(ws.att, cols: c.qDim, (w.wo, ws.tmp))
     }
 
-    /// tmp = down(silu(gate(xb)) · up(xb)) (SwiGLU).
-    public func swiGLU(_ w: FeedForwardWeights) {
+    /// The activation of a gated feed-forward.
+    public enum Gate: Sendable {
+        /// silu (SwiGLU: llama, qwen2).
+        case silu
+        /// GELU, tanh approximation (GEGLU: gemma3).
+        case gelu
+    }
+
+    /// tmp = down(act(gate(xb)) · up(xb)), act as `gate` says.
+    public func gatedFeedForward(_ w: FeedForwardWeights, _ activation: Gate) {
         let c = config
         project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
         // Element-wise, so split across the pool: one expf per element, ~5% of a 2-thread prefill when run on one.
         let gate = UncheckedBox(ws.hb), up = UncheckedBox(ws.hb2)
         ctx.pool.parallelRanges(T * c.ffnSize, granule: 64) { r in
-            Ops.swiglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
-        }
-        project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
-    }
-
-    /// tmp = down(gelu(gate(xb)) · up(xb)) (GEGLU, gemma3).
-    public func geGLU(_ w: FeedForwardWeights) {
-        let c = config
-        project(ws.xb, cols: c.hiddenSize, (w.gate, ws.hb), (w.up, ws.hb2))
-        let gate = UncheckedBox(ws.hb), up = UncheckedBox(ws.hb2)
-        ctx.pool.parallelRanges(T * c.ffnSize, granule: 64) { r in
-            Ops.geglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+            switch activation {
+            case .silu: Ops.swiglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+            case .gelu: Ops.geglu(gate.value + r.lowerBound, up.value + r.lowerBound, r.count)
+            }
         }
         project(ws.hb, cols: c.ffnSize, (w.down, ws.tmp))
     }
