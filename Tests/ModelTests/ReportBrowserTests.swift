@@ -75,7 +75,10 @@ struct ReportBrowserTests {
         let svgs = try #require(result["svg"] as? [[Int]])
         // 16 trajectories, 2 heat maps, 16 scatter plots and the matrix.
         #expect(svgs.count == 35, "\(svgs.count) SVG elements")
-        #expect(svgs.allSatisfy { $0[0] > 100 && $0[1] > 100 && $0[2] >= 3 }, "an SVG without size or content: \(svgs)")
+        // Every chart has a size and marks. A scatter plot has one point per turn where both values exist: a self-report
+        // under the mass floor is missing (e.g. "curious" at turn 1, mass 0.43, after the attention kernel's summation
+        // order changed), so 2 of the 3 turns may be all a plot has.
+        #expect(svgs.allSatisfy { $0[0] > 100 && $0[1] > 100 && $0[2] >= 2 }, "an SVG without size or content: \(svgs)")
         // Each trajectory has a marker per turn for the reading, the last token before and the self-report.
         #expect(svgs.prefix(16).allSatisfy { $0[2] >= 9 }, "\(svgs.prefix(16))")
         #expect(result["scripts"] as? Int == 1, "only the probe's script")
