@@ -29,8 +29,11 @@ public final class LanguageModel: @unchecked Sendable {
     /// vocabulary's turn markers (throws for an unknown one, naming it and `--template`).
     public func chatTemplate() throws -> ChatTemplate {
         if let templateOverride { return templateOverride }
-        return try ChatTemplate(gguf: file)
+        if detectedTemplate == nil { detectedTemplate = Result { try ChatTemplate(gguf: file) } }
+        return try detectedTemplate!.get()
     }
+    /// The template detected from the file, once (a file without one is read through its whole vocabulary).
+    private var detectedTemplate: Result<ChatTemplate, any Error>?
 
     /// Mean residual-stream norm per layer on ordinary text (measured once, on first use): the unit of relative
     /// steering strength. See `ResidualNorms`.
