@@ -46,13 +46,14 @@ final class Workspace: @unchecked Sendable {
         hb = alloc(batch * c.ffnSize); hb2 = alloc(batch * c.ffnSize)
         scores = alloc(c.headCount * capacity)
         ropeCos = alloc(batch * c.ropeDim / 2); ropeSin = alloc(batch * c.ropeDim / 2); invFreq = alloc(c.ropeDim / 2)
-        for i in 0..<c.ropeDim / 2 {
-            invFreq[i] = Float(pow(Double(c.ropeBase), -2 * Double(i) / Double(c.ropeDim)))
+        func fillInverseFrequencies(_ inv: UnsafeMutablePointer<Float>, base: Float) {
+            for i in 0..<c.ropeDim / 2 { inv[i] = Float(pow(Double(base), -2 * Double(i) / Double(c.ropeDim))) }
         }
+        fillInverseFrequencies(invFreq, base: c.ropeBase)
         if let base = c.ropeBaseLocal {
             ropeCosLocal = alloc(batch * c.ropeDim / 2); ropeSinLocal = alloc(batch * c.ropeDim / 2)
             let inv: UnsafeMutablePointer<Float> = alloc(c.ropeDim / 2)
-            for i in 0..<c.ropeDim / 2 { inv[i] = Float(pow(Double(base), -2 * Double(i) / Double(c.ropeDim))) }
+            fillInverseFrequencies(inv, base: base)
             invFreqLocal = inv
         } else {
             ropeCosLocal = nil; ropeSinLocal = nil; invFreqLocal = nil

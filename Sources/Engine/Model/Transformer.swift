@@ -46,18 +46,16 @@ extension InferenceContext {
         cache.extend(to: pass.start + pass.T)
         // RoPE angles for this call's positions, shared by every head and layer. Computed in Double: the angle
         // position × base^(-2i/d) is large for late positions and float rounding there would shift the rotation.
-        for t in 0..<pass.T {
-            let position = Double(pass.position(t))
-            for i in 0..<half {
-                let theta = position * Double(ws.invFreq[i])
-                ws.ropeCos[t * half + i] = Float(cos(theta))
-                ws.ropeSin[t * half + i] = Float(sin(theta))
-            }
-            if let inv = ws.invFreqLocal, let cosL = ws.ropeCosLocal, let sinL = ws.ropeSinLocal {
+        // The local layers' base has tables of its own (gemma3).
+        var tables = [(ws.invFreq, ws.ropeCos, ws.ropeSin)]
+        if let inv = ws.invFreqLocal, let cosL = ws.ropeCosLocal, let sinL = ws.ropeSinLocal { tables.append((inv, cosL, sinL)) }
+        for (inv, cosTable, sinTable) in tables {
+            for t in 0..<pass.T {
+                let position = Double(pass.position(t))
                 for i in 0..<half {
                     let theta = position * Double(inv[i])
-                    cosL[t * half + i] = Float(cos(theta))
-                    sinL[t * half + i] = Float(sin(theta))
+                    cosTable[t * half + i] = Float(cos(theta))
+                    sinTable[t * half + i] = Float(sin(theta))
                 }
             }
         }
