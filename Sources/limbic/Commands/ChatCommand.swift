@@ -38,6 +38,7 @@ enum ChatCommand: Command {
     static let examples = [
         "limbic chat",
         "limbic chat --model qwen2.5-coder-1.5b-instruct --system prompts/system/speak-up.txt --temp 0.7",
+        "limbic chat --model ~/models/Llama-3.2-1B-Instruct-Q4_K_M.gguf --template llama3",
         "limbic chat --script prompts/conversations/26-tests-keep-failing.txt --log run.jsonl --temp 0",
         "limbic chat --policy policies/distress-guard.policy --policy policies/feedback.policy",
         "limbic chat --resume ~/.cache/limbic/sessions/20261201-101500-1234.jsonl --script prompts/conversations/27-impossible-deadline.txt",
