@@ -18,11 +18,7 @@ struct LogisticRegression {
     /// weakening penalties converges in far fewer iterations than fits from zero).
     static func fit(rows: [[Double]], labels: [Int], classCount: Int, penalties: [Double]) -> [LogisticRegression] {
         let n = rows.count, d = rows[0].count, E = classCount
-        var mu = [Double](repeating: 0, count: d), sigma = [Double](repeating: 0, count: d)
-        for r in rows { for i in 0..<d { mu[i] += r[i] / Double(n) } }
-        for r in rows { for i in 0..<d { sigma[i] += (r[i] - mu[i]) * (r[i] - mu[i]) / Double(n) } }
-        let floor = max(sigma.max() ?? 0, 1e-300) * 1e-12
-        sigma = sigma.map { max($0, floor).squareRoot() }
+        let (mu, sigma) = Statistics.standardization(rows)
         var x = [Double](repeating: 0, count: n * d)
         for (k, r) in rows.enumerated() { for i in 0..<d { x[k * d + i] = (r[i] - mu[i]) / sigma[i] } }
 
@@ -85,12 +81,8 @@ struct LogisticRegression {
     /// scale make argmax of (p − scoreMean)/scoreStd the model's own argmax of u·(x − c) + u·c + b.
     func probe(center: [Double], components: [[Double]]) -> LayerProbe {
         let directions = weights.map { LinearAlgebra.projectOut($0, components) }
-        let norms = directions.map { max(LinearAlgebra.norm($0), 1e-300) }
-        let offsets = directions.indices.map { LinearAlgebra.dot(directions[$0], center) + bias[$0] }
-        return LayerProbe(vectors: directions.indices.map { e in directions[e].map { Float($0 / norms[e]) } },
-                          center: center.map(Float.init),
-                          scoreMean: directions.indices.map { Float(-offsets[$0] / norms[$0]) },
-                          scoreStd: norms.map { Float(1 / $0) })
+        return VectorExtraction.linearProbe(weights: directions, center: center,
+                                            offsets: directions.indices.map { LinearAlgebra.dot(directions[$0], center) + bias[$0] })
     }
 }
 

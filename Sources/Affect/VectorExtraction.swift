@@ -1,3 +1,5 @@
+import Foundation
+
 /// How emotion directions are computed from passage activations.
 public enum ExtractionMethod: String, Sendable, CaseIterable {
     /// The emotions study's recipe (DESIGN.md §6): per-emotion mean minus the mean over emotions, read through the
@@ -15,6 +17,13 @@ public enum ExtractionMethod: String, Sendable, CaseIterable {
     /// are projected out; each emotion's weight vector is its direction, and the penalty is chosen with the layer by
     /// cross-validation.
     case logistic
+    /// Shrinkage LDA used as a classifier, not only for its directions: after the same neutral components are
+    /// projected out, each dimension is z-scored over the training passages, the within-emotion covariance is shrunk
+    /// toward its mean variance (the shrinkage chosen with the layer by cross-validation), and an emotion's score is
+    /// the discriminant w·x − ½·w·m + log prior with w = C⁻¹m (m its mean's offset from the centre), rather than
+    /// the recipe's standardised projection. Each direction is w mapped back to the raw features, with the neutral
+    /// components projected out again.
+    case lda
 
     /// The parameter cross-validation chooses with the layer, and the values it tries, most regularised first (a
     /// tie goes to the earlier value); nil when the method has none.
@@ -23,6 +32,7 @@ public enum ExtractionMethod: String, Sendable, CaseIterable {
         case .recipe: ("shrinkage", [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
         case .meanDiff: nil
         case .logistic: ("l2", LogisticRegression.penalties)
+        case .lda: ("shrinkage", [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
         }
     }
 }
@@ -140,7 +150,45 @@ public enum VectorExtraction {
             return LogisticRegression.fit(rows: features, labels: labels, classCount: emotionCount, penalties: values).map {
                 $0.probe(center: center, components: components)
             }
+        case .lda:
+            return discriminantProbes(rows: rows, labels: labels, emotionCount: emotionCount, components: components,
+                                      shrinkages: values)
         }
+    }
+
+    /// `.lda`'s probes: the shrunk discriminant fitted on z-scored features (neutral components out), one per
+    /// shrinkage, as directions on the raw features with the classifier's offsets in `scoreMean`/`scoreStd` (so
+    /// that the argmax of `classify` is the discriminant's own).
+    static func discriminantProbes(rows: [[Double]], labels: [Int], emotionCount: Int, components: [[Double]],
+                                   shrinkages: [Double]) -> [LayerProbe] {
+        let features = rows.map { LinearAlgebra.projectOut($0, components) }
+        let n = Double(features.count), d = features[0].count
+        let (mu, sigma) = Statistics.standardization(features)
+        let scaled = features.map { r in (0..<d).map { (r[$0] - mu[$0]) / sigma[$0] } }
+        let lda = ShrinkageLDA(rows: scaled, labels: labels, emotionCount: emotionCount)
+        var counts = [Double](repeating: 0, count: emotionCount)
+        for e in labels { counts[e] += 1 }
+        // The centre in raw features: the grand mean of the emotion means, which z-scoring maps to lda.center.
+        let center = Means(rows: rows, labels: labels, emotionCount: emotionCount).center
+        return shrinkages.map { s in
+            let w = lda.solve(shrinkage: s)
+            let directions = w.map { we in LinearAlgebra.projectOut((0..<d).map { we[$0] / sigma[$0] }, components) }
+            // score_e = w_e·(z − centre) − ½·w_e·offset_e + log prior_e, and w_e·(z − centre) = direction_e·(x − centre)
+            return linearProbe(weights: directions, center: center, offsets: (0..<emotionCount).map { e in
+                -0.5 * LinearAlgebra.dot(w[e], lda.offsets[e]) + Foundation.log(max(counts[e], 1) / n)
+            })
+        }
+    }
+
+    /// The probe of a linear classifier whose score for emotion e is weights[e]·(x − center) + offsets[e]: unit
+    /// directions, with each weight's norm and offset in `scoreMean`/`scoreStd`, so that the argmax of `classify`
+    /// is the classifier's own.
+    static func linearProbe(weights: [[Double]], center: [Double], offsets: [Double]) -> LayerProbe {
+        let norms = weights.map { max(LinearAlgebra.norm($0), 1e-300) }
+        return LayerProbe(vectors: weights.indices.map { e in weights[e].map { Float($0 / norms[e]) } },
+                          center: center.map(Float.init),
+                          scoreMean: offsets.indices.map { Float(-offsets[$0] / norms[$0]) },
+                          scoreStd: norms.map { Float(1 / $0) })
     }
 
     /// Unit directions, signed (unless `signed` is false) so that each emotion's own passages project positive, with

@@ -7,7 +7,7 @@ import ModelStore
 public enum ProbeOptions {
     public static let specs: [OptionSpec] = [
         .option("emotions", "DIR", "Emotion dataset folder (default: $LIMBIC_PROMPTS/emotions, else ./prompts/emotions, else the dataset built into limbic)."),
-        .option("method", "NAME", "How vectors are made: recipe (the emotions study's, with shrinkage LDA), mean-diff, or logistic (L2 logistic regression; slower to build).", default: "recipe"),
+        .option("method", "NAME", "How vectors are made: recipe (the emotions study's, with shrinkage LDA), mean-diff, logistic (L2 logistic regression; slower to build), or lda (shrinkage LDA on z-scored features, classifying by its discriminant: the most accurate).", default: "recipe"),
         .option("probe", "FILE", "Use this probe set file instead of the cached one."),
     ]
 
@@ -27,7 +27,7 @@ public enum ProbeOptions {
         return try? EmotionLexicon(path: path)
     }
 
-    /// `--method recipe|mean-diff|logistic`.
+    /// `--method recipe|mean-diff|logistic|lda`.
     public static func method(_ args: ParsedArguments) throws -> ExtractionMethod {
         let name = args.string("method") ?? "recipe"
         guard let m = ExtractionMethod(rawValue: name) else {

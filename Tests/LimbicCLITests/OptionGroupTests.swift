@@ -79,7 +79,7 @@ import Testing
         #expect(try ProbeOptions.method(try parse(Self.options, [])) == .recipe)
         #expect(try ProbeOptions.method(try parse(Self.options, ["--method", "mean-diff"])) == .meanDiff)
         #expect(usageMessage { _ = try ProbeOptions.method(try parse(Self.options, ["--method", "pca"])) }
-                == "--method must be recipe, mean-diff or logistic, got 'pca'")
+                == "--method must be recipe, mean-diff, logistic or lda, got 'pca'")
     }
 }
 

@@ -11,7 +11,7 @@ enum ProbeCommand: Command {
     static let discussion = """
     extract   build the probe set from prompts/emotions and print its summary; a cached set for the same model, \
     dataset and method is reused (it is rebuilt when any of them changes, when an older Limbic wrote it, or with \
-    --rebuild). The reading layer and the method's parameter (the recipe's shrinkage, logistic's L2 penalty) are \
+    --rebuild). The reading layer and the method's parameter (the recipe's and lda's shrinkage, logistic's L2 penalty) are \
     chosen by 5-fold cross-validation on the training passages; every sixth passage (line % 6 = 5) is a test \
     split used for nothing but the final numbers.
     validate  how the layer was chosen, each fold's accuracy, test accuracy with its 95% interval, the lexical \
@@ -45,6 +45,7 @@ enum ProbeCommand: Command {
     static let examples = [
         "limbic probe extract",
         "limbic probe extract --rebuild --method logistic",
+        "limbic probe validate --method lda",
         "limbic probe validate --json",
         "echo 'The tests failed again and the demo is in an hour.' | limbic probe classify --json",
         "limbic probe export --llama-cpp calm --out calm.gguf",
