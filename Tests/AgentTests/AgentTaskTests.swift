@@ -4,6 +4,29 @@ import Testing
 
 /// task.md headers and the agent's tagged actions, read leniently but never silently wrong.
 struct AgentTaskTests {
+    /// Every shipped task parses, has a workspace and a check, and every impossible one names a solvable twin whose
+    /// task files are the same apart from what makes it impossible (its own `twin:` line; README in prompts/tasks).
+    @Test func theShippedTasksAreWellFormedPairs() throws {
+        let tasks = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("prompts/tasks").path
+        let names = try FileManager.default.contentsOfDirectory(atPath: tasks)
+            .filter { FileManager.default.fileExists(atPath: tasks + "/" + $0 + "/task.md") }.sorted()
+        var loaded: [String: AgentTask] = [:]
+        for name in names {
+            let task = try AgentTask.load(tasks + "/" + name)
+            #expect(!task.check.isEmpty && !task.protected.isEmpty, "\(name)")
+            var isFolder: ObjCBool = false
+            #expect(FileManager.default.fileExists(atPath: tasks + "/" + name + "/workspace", isDirectory: &isFolder) && isFolder.boolValue, "\(name)")
+            loaded[name] = task
+        }
+        let impossible = loaded.filter { $0.value.twin != nil }
+        #expect(impossible.count >= 8 && loaded.count - impossible.count >= 10)
+        for (name, task) in impossible {
+            let twin = try #require(loaded[task.twin!], "\(name)'s twin \(task.twin!)")
+            #expect(twin.twin == nil && twin.check == task.check && twin.protected == task.protected, "\(name)")
+        }
+    }
+
     @Test func headerAndGoal() throws {
         let t = try AgentTask.parse("""
         check: python3 -B -m unittest -q

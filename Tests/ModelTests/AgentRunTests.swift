@@ -56,6 +56,10 @@ struct AgentRunTests {
         #expect(events.filter { $0["event"] as? String == "selfreport" }.count == 2)
         let user = events.filter { $0["event"] as? String == "turn" && $0["role"] as? String == "user" }.compactMap { $0["text"] as? String }
         #expect(user.first?.hasPrefix("Task:\n\nThe weekly metrics report") == true && user[1].hasPrefix("Result of read:\n\"\"\"Small statistics"))
+        // A write that succeeded offers the task's check as the next action, in the logged output and the message.
+        let hint = "Now run the check to see whether the task is done: <shell>python3 -B -I test_stats.py</shell>"
+        #expect((tools[1]["output"] as? String)?.hasSuffix(hint) == true && user[2].contains(hint), "\(tools[1])")
+        #expect((tools[0]["output"] as? String)?.contains("Now run the check") == false)
         let end = events.last ?? [:]
         #expect(end["event"] as? String == "end" && end["reason"] as? String == "finished")
         #expect((end["outcome"] as? [String: Any])?["success"] as? Bool == true)

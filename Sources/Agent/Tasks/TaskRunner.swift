@@ -82,6 +82,7 @@ public final class TaskRunner {
                 if parsed.ignored > 0 {
                     result.text += "\n(Only your first action ran: write one action per reply.)"
                 }
+                if case .write = action, result.ok { result.text += Self.checkHint(task) }
             } else {
                 result = ToolResult(ok: false, text: parsed.problem ?? AgentAction.usage)
             }
@@ -125,6 +126,13 @@ public final class TaskRunner {
         text += "You have at most \(task.maxSteps) actions, one per reply. Work step by step: read the files you need, "
             + "then change what the task asks for, run the check, and finish when it passes. Start with one action."
         return text
+    }
+
+    /// Added to the result of every write that succeeded: the task's check as an action to take next. Small models
+    /// otherwise write and then finish without running it (Qwen2.5-Coder-1.5B guessed a word count, and declared
+    /// tasks done whose check failed); it is part of the logged output, so a replay shows the agent the same text.
+    static func checkHint(_ task: AgentTask) -> String {
+        "\nNow run the check to see whether the task is done: <shell>\(task.check)</shell>"
     }
 
     /// The user message that carries a tool's result back to the agent.
