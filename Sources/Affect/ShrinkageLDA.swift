@@ -7,6 +7,9 @@
 /// decomposition is then taken of the rows' Gram matrix (n × n), and the directions W does not span get the
 /// shrinkage target's eigenvalue s·tr W / d alone.
 struct ShrinkageLDA {
+    /// The shrinkages cross-validation tries (the recipe and `--method lda`), most regularised first.
+    static let shrinkages = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05]
+
     let width: Int
     /// The grand mean of the emotion means (d): what projections are measured from.
     let center: [Double]

@@ -29,10 +29,9 @@ public enum ExtractionMethod: String, Sendable, CaseIterable {
     /// tie goes to the earlier value); nil when the method has none.
     public var parameter: (name: String, candidates: [Double])? {
         switch self {
-        case .recipe: ("shrinkage", [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
+        case .recipe, .lda: ("shrinkage", ShrinkageLDA.shrinkages)
         case .meanDiff: nil
         case .logistic: ("l2", LogisticRegression.penalties)
-        case .lda: ("shrinkage", [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1, 0.05])
         }
     }
 }
