@@ -125,8 +125,8 @@ public enum VectorExtraction {
 
     /// One probe per value in `values` of `method`'s parameter (one probe for a method without one), fitted on the
     /// same training rows: unit directions, the centre, and the classifier's `scoreMean`/`scoreStd`. Not calibrated
-    /// (readings need that; classification does not). The recipe decomposes the within-emotion covariance once for
-    /// all shrinkages.
+    /// (readings need that; classification does not). The recipe reduces the within-emotion covariance once for
+    /// all shrinkages (`ShrinkageLDA`).
     static func probes(rows: [[Double]], labels: [Int], emotionCount: Int, components: [[Double]], neutralMean: [Double],
                        method: ExtractionMethod, values: [Double]) -> [LayerProbe] {
         switch method {

@@ -82,8 +82,36 @@ struct ExtractionTests {
         }
     }
 
-    /// Shrinkage LDA through one eigen-decomposition equals a direct solve with the shrunk covariance, for every
-    /// shrinkage, with more rows than dimensions (W decomposed) and fewer (the Gram matrix decomposed).
+    /// Householder tridiagonalization: Q T Qᵀ rebuilds the matrix, with Q applied through the stored reflectors, for
+    /// a general symmetric matrix, a rank-deficient one, a diagonal one (nothing to reflect) and the smallest sizes.
+    @Test mutating func tridiagonalizationRebuildsTheMatrix() {
+        for (n, kind) in [(1, 0), (2, 0), (3, 0), (17, 0), (12, 1), (6, 2)] {
+            var a = [Double](repeating: 0, count: n * n)
+            switch kind {
+            case 0: for i in 0..<n { for j in i..<n { let x = gaussian(); a[i * n + j] = x; a[j * n + i] = x } }
+            case 1:   // rank 3
+                let rows = (0..<3).map { _ in (0..<n).map { _ in gaussian() } }
+                for i in 0..<n { for j in 0..<n { a[i * n + j] = rows.reduce(0) { $0 + $1[i] * $1[j] } } }
+            default: for i in 0..<n { a[i * n + i] = Double(i) - 2 }
+            }
+            var work = a
+            let t = LinearAlgebra.tridiagonalize(&work, n: n)
+            #expect(t.diagonal.count == n && t.subdiagonal.count == max(n - 1, 0))
+            // Column j of Q T Qᵀ = Q (T (Qᵀ e_j)).
+            for j in 0..<n {
+                var x = (0..<n).map { $0 == j ? 1.0 : 0 }
+                for k in 0..<max(n - 2, 0) { LinearAlgebra.reflect(&x, work, t.betas[k], k: k, n: n) }
+                var y = (0..<n).map { i in
+                    t.diagonal[i] * x[i] + (i > 0 ? t.subdiagonal[i - 1] * x[i - 1] : 0) + (i + 1 < n ? t.subdiagonal[i] * x[i + 1] : 0)
+                }
+                for k in stride(from: n - 3, through: 0, by: -1) { LinearAlgebra.reflect(&y, work, t.betas[k], k: k, n: n) }
+                for i in 0..<n { #expect(abs(y[i] - a[i * n + j]) < 1e-10, "n \(n) kind \(kind): (\(i), \(j)) \(y[i]) vs \(a[i * n + j])") }
+            }
+        }
+    }
+
+    /// Shrinkage LDA through one tridiagonalization equals a direct solve with the shrunk covariance, for every
+    /// shrinkage, with more rows than dimensions and fewer (W rank-deficient).
     @Test mutating func shrinkageLDAMatchesADirectSolve() {
         for (n, d) in [(40, 9), (12, 30)] {
             let E = 3
