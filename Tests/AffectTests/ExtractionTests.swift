@@ -51,19 +51,26 @@ struct ExtractionTests {
         #expect(abs(abs(pcs[0][2]) - 1) < 0.02)
     }
 
+    /// A symmetric n×n test matrix: kind 0 general (Gaussian), 1 of rank 4 (a Gram matrix of fewer samples than
+    /// dimensions), 2 diagonal with a repeated eigenvalue (2 four times, −1 for the rest).
+    mutating func symmetricMatrix(_ n: Int, kind: Int) -> [Double] {
+        var a = [Double](repeating: 0, count: n * n)
+        switch kind {
+        case 0: for i in 0..<n { for j in i..<n { let x = gaussian(); a[i * n + j] = x; a[j * n + i] = x } }
+        case 1:
+            let rows = (0..<4).map { _ in (0..<n).map { _ in gaussian() } }
+            for i in 0..<n { for j in 0..<n { a[i * n + j] = rows.reduce(0) { $0 + $1[i] * $1[j] } } }
+        default: for i in 0..<n { a[i * n + i] = i < 4 ? 2 : -1 }
+        }
+        return a
+    }
+
     /// The fast eigen-decomposition (Householder + QL) against its definition and the Jacobi reference, on a random
     /// matrix, a rank-deficient one (a Gram matrix of fewer samples than dimensions) and one with a repeated
     /// eigenvalue.
     @Test mutating func symmetricEigenQLDecomposes() {
         for (n, kind) in [(1, 0), (2, 0), (9, 0), (40, 0), (12, 1), (8, 2)] {
-            var a = [Double](repeating: 0, count: n * n)
-            switch kind {
-            case 0: for i in 0..<n { for j in i..<n { let x = gaussian(); a[i * n + j] = x; a[j * n + i] = x } }
-            case 1:   // rank 4
-                let rows = (0..<4).map { _ in (0..<n).map { _ in gaussian() } }
-                for i in 0..<n { for j in 0..<n { a[i * n + j] = rows.reduce(0) { $0 + $1[i] * $1[j] } } }
-            default: for i in 0..<n { a[i * n + i] = i < 4 ? 2 : -1 }   // 2 four times, −1 four times
-            }
+            let a = symmetricMatrix(n, kind: kind)
             let (values, vectors) = LinearAlgebra.symmetricEigenQL(a, n: n)
             #expect(values == values.sorted(by: >))
             let reference = LinearAlgebra.symmetricEigen(a, n: n, sweeps: 100).values
@@ -85,15 +92,8 @@ struct ExtractionTests {
     /// Householder tridiagonalization: Q T Qᵀ rebuilds the matrix, with Q applied through the stored reflectors, for
     /// a general symmetric matrix, a rank-deficient one, a diagonal one (nothing to reflect) and the smallest sizes.
     @Test mutating func tridiagonalizationRebuildsTheMatrix() {
-        for (n, kind) in [(1, 0), (2, 0), (3, 0), (17, 0), (12, 1), (6, 2)] {
-            var a = [Double](repeating: 0, count: n * n)
-            switch kind {
-            case 0: for i in 0..<n { for j in i..<n { let x = gaussian(); a[i * n + j] = x; a[j * n + i] = x } }
-            case 1:   // rank 3
-                let rows = (0..<3).map { _ in (0..<n).map { _ in gaussian() } }
-                for i in 0..<n { for j in 0..<n { a[i * n + j] = rows.reduce(0) { $0 + $1[i] * $1[j] } } }
-            default: for i in 0..<n { a[i * n + i] = Double(i) - 2 }
-            }
+        for (n, kind) in [(1, 0), (2, 0), (3, 0), (17, 0), (12, 1), (8, 2)] {
+            let a = symmetricMatrix(n, kind: kind)
             var work = a
             let t = LinearAlgebra.tridiagonalize(&work, n: n)
             #expect(t.diagonal.count == n && t.subdiagonal.count == max(n - 1, 0))
