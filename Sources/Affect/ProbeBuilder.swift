@@ -20,6 +20,15 @@ public enum ProbeBuilder {
     public static func build(model: any InferenceBackend, dataset: EmotionDataset, lexicon: EmotionLexicon?,
                              method: ExtractionMethod = .recipe, modelSHA256: String, threads: Int? = nil,
                              progress: (Stage) -> Void = { _ in }) throws -> ProbeSet {
+        let acts = try activations(model: model, dataset: dataset, threads: threads, progress: progress)
+        return fit(acts, dataset: dataset, lexicon: lexicon, method: method, modelSHA256: modelSHA256, threads: threads,
+                   progress: progress)
+    }
+
+    /// The per-passage features a build fits from: every passage read through `model` (or the
+    /// `LIMBIC_LOAD_ACTIVATIONS` file), written to `LIMBIC_DUMP_ACTIVATIONS` when that is set (see `build`).
+    public static func activations(model: any InferenceBackend, dataset: EmotionDataset, threads: Int? = nil,
+                                   progress: (Stage) -> Void = { _ in }) throws -> PassageActivations {
         let texts = (dataset.training + dataset.test + dataset.neutral).map(\.text)
         let environment = ProcessInfo.processInfo.environment
         let acts: PassageActivations
@@ -34,8 +43,7 @@ public enum ProbeBuilder {
         if let dump = environment["LIMBIC_DUMP_ACTIVATIONS"] {
             try acts.values.withUnsafeBytes { try AtomicFile.write($0, to: dump, replace: true) }
         }
-        return fit(acts, dataset: dataset, lexicon: lexicon, method: method, modelSHA256: modelSHA256, threads: threads,
-                   progress: progress)
+        return acts
     }
 
     /// Fits probes from activations laid out as [training…, test…, neutral…] (dataset order).

@@ -72,21 +72,43 @@ public enum ProbeOptions {
             guard set.method == method else { throw CachedFile.Damage("built with method \(set.method.rawValue), not \(method.rawValue)") }
             return set
         }, build: {
-            try build(model: model, dataset: ds, method: method, modelSHA256: sha, threads: try ModelOptions.threads(args))
+            let threads = try ModelOptions.threads(args)
+            let (set, acts) = try build(model: model, dataset: ds, method: method, modelSHA256: sha, threads: threads)
+            // Before this entry is written, so that whoever finds it finds its companions too.
+            try fitCompanions(acts, model: model, dataset: ds, built: method, modelSHA256: sha, threads: threads)
+            return set
         }, write: { set, path in
             try set.write(to: path, replace: true)   // the cache entry for this model, dataset and method
         })
         return (set, path)
     }
 
-    /// Builds a probe set with a progress bar.
+    /// The sets fitted beside any build from the passages it has just read, when their cache entries are missing:
+    /// the recipe (what chat reads) and the mean differences (what `probe causal` steers with). Reading the passages
+    /// is most of a build, and their fits are short, so a second read is never needed for either.
+    static let companions: [ExtractionMethod] = [.recipe, .meanDiff]
+
+    static func fitCompanions(_ acts: PassageActivations, model: LanguageModel, dataset ds: EmotionDataset,
+                              built: ExtractionMethod, modelSHA256: String, threads: Int?) throws {
+        for method in companions where method != built {
+            let path = cache.path(modelPath: model.path, modelSHA256: modelSHA256, datasetHash: ds.hash, method: method)
+            guard !FileManager.default.fileExists(atPath: path) else { continue }
+            let start = Date()
+            let set = ProbeBuilder.fit(acts, dataset: ds, lexicon: lexicon(for: ds), method: method, modelSHA256: modelSHA256,
+                                       threads: threads)
+            try set.write(to: path, replace: true)   // atomic: a process that builds the same entry writes the same set
+            Terminal.note(String(format: "also fitted the %@ set from the same passages in %.1f s", method.rawValue,
+                                 Date().timeIntervalSince(start)))
+        }
+    }
+
+    /// Builds a probe set with a progress bar; also returns the passages' features it was fitted from.
     static func build(model: LanguageModel, dataset ds: EmotionDataset, method: ExtractionMethod, modelSHA256: String,
-                      threads: Int?) throws -> ProbeSet {
+                      threads: Int?) throws -> (ProbeSet, PassageActivations) {
         let bar = ProgressBar(label: "building emotion probes", total: Int64(ds.passages.count + ds.neutral.count), unit: .items("passages"))
         let start = Date()
         var fitting: Date? = nil
-        let set = try ProbeBuilder.build(model: model, dataset: ds, lexicon: lexicon(for: ds), method: method,
-                                         modelSHA256: modelSHA256, threads: threads) { stage in
+        let progress: (ProbeBuilder.Stage) -> Void = { stage in
             switch stage {
             case .reading(let done, _): bar.update(Int64(done))
             case .fitting(let layer, let total):
@@ -94,10 +116,13 @@ public enum ProbeOptions {
                 bar.update(Int64(ds.passages.count + ds.neutral.count), label: "fitting layer \(layer + 1)/\(total)")
             }
         }
+        let acts = try ProbeBuilder.activations(model: model, dataset: ds, threads: threads, progress: progress)
+        let set = ProbeBuilder.fit(acts, dataset: ds, lexicon: lexicon(for: ds), method: method, modelSHA256: modelSHA256,
+                                   threads: threads, progress: progress)
         let end = Date(), fitStart = fitting ?? end
         bar.finish(String(format: "built in %.1f s (reading passages %.1f s, fitting %.1f s)", end.timeIntervalSince(start),
                           fitStart.timeIntervalSince(start), end.timeIntervalSince(fitStart)))
-        return set
+        return (set, acts)
     }
 }
 

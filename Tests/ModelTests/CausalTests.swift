@@ -3,7 +3,7 @@ import Testing
 
 /// `limbic probe causal` on the real default model: steering with an emotion's mean-difference vector at 0.1 of
 /// the residual norm should move that emotion's reading and its words more than random vectors of the same norm.
-/// Builds the mean-difference probe set on first use (about a minute on 2 cores), then about 10 s.
+/// The mean-difference probe set is fitted beside the first probe build (ProbeOptions.companions); then about 10 s.
 @Suite(.serialized, .tags(.model))
 struct CausalTests {
     @Test func emotionVectorsBeatRandomVectorsOfTheSameNorm() throws {

@@ -3,7 +3,7 @@ import GGUF
 import Testing
 
 /// Emotion probes on the real default model and the project's datasets. The first test builds the probe set
-/// (about 90 s on 2 cores: reading the passages, then cross-validating every layer) into $LIMBIC_HOME/probes; the
+/// (about 9 min on 2 cores: reading the passages, then cross-validating every layer) into $LIMBIC_HOME/probes; the
 /// rest use the cached file.
 @Suite(.serialized, .tags(.model))
 struct ProbeTests {
@@ -46,6 +46,10 @@ struct ProbeTests {
         #expect(again.status == 0, "\(again.stderr)")
         #expect(!again.stderr.contains("building emotion probes"), "a second extract rebuilt the cached set: \(again.stderr)")
         #expect(again.stdout == first.stdout)
+        // The build fitted the mean-difference set (what `probe causal` steers with) from the same passages.
+        let meanDiff = try Limbic.run(["probe", "extract", "--method", "mean-diff", "--threads", "2"])
+        #expect(meanDiff.status == 0, "\(meanDiff.stderr)")
+        #expect(!meanDiff.stderr.contains("building emotion probes"), "the mean-difference set was read again: \(meanDiff.stderr)")
     }
 
     @Test func classifyReadsClearPassages() throws {
