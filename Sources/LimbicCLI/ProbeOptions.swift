@@ -93,6 +93,7 @@ public enum ProbeOptions {
         for method in companions where method != built {
             let path = cache.path(modelPath: model.path, modelSHA256: modelSHA256, datasetHash: ds.hash, method: method)
             guard !FileManager.default.fileExists(atPath: path) else { continue }
+            Terminal.note("fitting the \(method.rawValue) set too, from the same passages…")
             let start = Date()
             let set = ProbeBuilder.fit(acts, dataset: ds, lexicon: lexicon(for: ds), method: method, modelSHA256: modelSHA256,
                                        threads: threads)
