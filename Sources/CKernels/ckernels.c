@@ -67,6 +67,7 @@ static inline __m256i high5_vnni(const uint8_t *p) {
 #define WIDE512 1
 #include "quant_x86.h"
 #undef WIDE512
+#include "tiles_x86.h"
 #undef SFX
 #undef DOT_US
 #undef ACC_US16
@@ -105,6 +106,43 @@ int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int
         }
     }
     return 1;
+}
+
+int limbic_matmul_packed(int level, uint32_t type, const void *packed, int64_t row0, int64_t row1,
+                         const limbic_acts *x, float *out, int64_t outStride) {
+#if defined(__x86_64__)
+    const int64_t width = type >= 12 ? 256 : 32;
+    if (level < 2 || limbic_cpu_level() < 2 || row0 % 16 != 0 || row1 % 16 != 0 || x->cols % width != 0) return 0;
+    if (x->tokens < limbic_packed_min_tokens(type)) return 0;
+    tile_fn f = NULL;
+    switch (type) {
+    case 2: f = tiles_q4_0_vnni; break;
+    case 3: f = tiles_q4_1_vnni; break;
+    case 6: f = tiles_q5_0_vnni; break;
+    case 7: f = tiles_q5_1_vnni; break;
+    case 8: f = tiles_q8_0_vnni; break;
+    case 12: f = tiles_q4k_vnni; break;
+    case 13: f = tiles_q5k_vnni; break;
+    case 14: f = tiles_q6k_vnni; break;
+    default: return 0;
+    }
+    const int64_t nb = x->cols / width, tileBytes = limbic_packed_tile_bytes(type);
+    // Tokens in chunks of 64 (their activations, at most ~0.6 MB for 8960 columns, stay in L2); within a chunk each
+    // row group's tiles are read once per 8 tokens.
+    const uint8_t *p = (const uint8_t *)packed;
+    for (int64_t c0 = 0; c0 < x->tokens; c0 += 64) {
+        const int64_t c1 = c0 + 64 < x->tokens ? c0 + 64 : x->tokens;
+        for (int64_t g = row0 / 16; g < row1 / 16; g++)
+            for (int64_t t = c0; t < c1; t += NT_MAX) {
+                const int nt = c1 - t < NT_MAX ? (int)(c1 - t) : NT_MAX;
+                f(p + g * nb * tileBytes, nb, x, t, nt, out + 16 * g, outStride);
+            }
+    }
+    return 1;
+#else
+    (void)level; (void)type; (void)packed; (void)row0; (void)row1; (void)x; (void)out; (void)outStride;
+    return 0;
+#endif
 }
 
 int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float *s) {

@@ -50,6 +50,9 @@ public final class GGUFFile: @unchecked Sendable {
     /// Where the tensor data section starts (at most `fileSize`: a file without tensors may end before the padding).
     public let dataOffset: Int
     public let fileSize: Int
+    /// Whether the bytes are a read-only mapping of the file (pages the kernel may drop and read again), not a copy
+    /// in memory.
+    public let isMapped: Bool
     private let tensorIndex: [String: Int]
     private let base: UnsafeRawPointer
     private let unmap: (@Sendable () -> Void)?
@@ -86,7 +89,7 @@ public final class GGUFFile: @unchecked Sendable {
             throw GGUFError.cannotOpen(path: path, reason: "mmap failed: \(String(cString: strerror(errno)))")
         }
         let address = UInt(bitPattern: p)
-        try self.init(path: path, base: UnsafeRawPointer(p), size: size) {
+        try self.init(path: path, base: UnsafeRawPointer(p), size: size, mapped: true) {
             munmap(UnsafeMutableRawPointer(bitPattern: address), size)
         }
     }
@@ -98,13 +101,14 @@ public final class GGUFFile: @unchecked Sendable {
             if let from = src.baseAddress, !src.isEmpty { buffer.copyMemory(from: from, byteCount: src.count) }
         }
         let address = UInt(bitPattern: buffer)
-        try self.init(path: name, base: UnsafeRawPointer(buffer), size: bytes.count) {
+        try self.init(path: name, base: UnsafeRawPointer(buffer), size: bytes.count, mapped: false) {
             UnsafeMutableRawPointer(bitPattern: address)?.deallocate()
         }
     }
 
-    private init(path: String, base: UnsafeRawPointer, size: Int, unmap: @escaping @Sendable () -> Void) throws {
+    private init(path: String, base: UnsafeRawPointer, size: Int, mapped: Bool, unmap: @escaping @Sendable () -> Void) throws {
         self.path = path
+        self.isMapped = mapped
         self.base = base
         self.fileSize = size
         var parsed: Parsed

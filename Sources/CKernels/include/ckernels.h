@@ -31,6 +31,30 @@ typedef struct limbic_acts {
 int limbic_matmul(int level, uint32_t type, const void *w, int64_t rowBytes, int64_t row0, int64_t row1,
                   const limbic_acts *x, float *out, int64_t outStride);
 
+/// Bytes of the packed copy of a (rows × cols) matrix of ggml type `type` (pack.c: 16 rows side by side), or 0 where
+/// none exists. Types: Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 (cols a multiple of 32) and Q4_K, Q5_K, Q6_K (of 256); rows a
+/// multiple of 16. The same size as the file's rows, give or take the K-quants' unpacked scales.
+int64_t limbic_packed_bytes(uint32_t type, int64_t rows, int64_t cols);
+
+/// Bytes of one packed tile (16 rows × one block of `type`), 0 for a type that has none.
+int64_t limbic_packed_tile_bytes(uint32_t type);
+
+/// Fewest tokens for which limbic_matmul_packed reads tiles of `type`: 1, except Q6_K, whose tile costs more to unpack
+/// than the file's rows when only 1-2 tokens share it (measured on 1536 × 8960: 0.34× at one token, 0.87× at two,
+/// 1.07× at three). With fewer tokens it declines, so decoding reads the file's rows for Q6_K.
+int limbic_packed_min_tokens(uint32_t type);
+
+/// Writes the packed tiles of rows [row0, row1) (multiples of 16) of the matrix at `w` (rows `rowBytes` apart) to
+/// their place in `out`, a buffer of limbic_packed_bytes for the whole matrix; disjoint row ranges may be packed from
+/// several threads. Returns 0, writing nothing, for a type or shape limbic_packed_bytes refuses.
+int limbic_pack(uint32_t type, const void *w, int64_t rowBytes, int64_t cols, int64_t row0, int64_t row1, void *out);
+
+/// limbic_matmul over a packed matrix: out[t * outStride + r] for r in [row0, row1) (multiples of 16). Runs only at
+/// the AVX-512 VNNI level and from limbic_packed_min_tokens tokens; returns 0, computing nothing, otherwise (the caller
+/// then uses limbic_matmul on the file's rows, which give the same sums up to float rounding).
+int limbic_matmul_packed(int level, uint32_t type, const void *packed, int64_t row0, int64_t row1,
+                         const limbic_acts *x, float *out, int64_t outStride);
+
 /// Quantizes one token's `n` floats (a multiple of 32) into 32-blocks: d = amax/127, q = x·(1/d) rounded to nearest
 /// even, s = d·Σq. Returns 0, writing nothing, where no SIMD version runs (Engine's Swift quantizer then does it).
 int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float *s);

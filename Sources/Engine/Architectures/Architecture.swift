@@ -36,15 +36,23 @@ public enum Architectures {
 /// Limbic computes with. Matrices stay quantized inside the file mapping; vectors become small f32 copies.
 public struct TensorLoader {
     public let file: GGUFFile
+    /// Where `matrix` keeps the packed copies it makes (see `PackedWeights`); nil packs nothing.
+    public let packs: PackedWeights?
 
-    public init(file: GGUFFile) { self.file = file }
+    public init(file: GGUFFile, packs: PackedWeights? = nil) {
+        self.file = file
+        self.packs = packs
+    }
 
-    /// A (rows × cols) weight matrix; GGUF lists dimensions innermost first, so its dims are [cols, rows].
-    public func matrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+    /// A (rows × cols) weight matrix; GGUF lists dimensions innermost first, so its dims are [cols, rows]. With
+    /// `pack` (and `packs` set) it carries a packed copy where its type has one.
+    public func matrix(_ name: String, rows: Int, cols: Int, pack: Bool = true) throws -> WeightMatrix {
         let t = try file.requireTensor(name)
         guard t.dims == [cols, rows] else { throw EngineError.badTensorShape(tensor: name, dims: t.dims, expected: [cols, rows]) }
         guard supportsDot(t.type) else { throw EngineError.unsupportedTensorType(tensor: name, type: t.type) }
-        return WeightMatrix(type: t.type, data: file.data(for: t).baseAddress!, rows: rows, cols: cols)
+        let w = WeightMatrix(type: t.type, data: file.data(for: t).baseAddress!, rows: rows, cols: cols)
+        guard pack, let packs else { return w }
+        return packs.pack(w, fromMapping: file.isMapped)
     }
 
     /// A vector of `count` values (norm weights, biases), dequantized.

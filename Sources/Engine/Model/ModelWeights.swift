@@ -73,6 +73,8 @@ public final class ModelWeights: @unchecked Sendable {
     public let layers: [LayerWeights]
     public let outputNorm: [Float]            // (hidden)
     public let output: WeightMatrix           // (vocab, hidden); the embedding itself when tied
+    /// The packed copies of the blocks' K-quant matrices (empty on CPUs without AVX-512 VNNI).
+    public let packed: PackedWeights
 
     public init(file: GGUFFile) throws {
         guard let archName = file.architecture else { throw GGUFError.missingKey("general.architecture") }
@@ -81,12 +83,14 @@ public final class ModelWeights: @unchecked Sendable {
         self.file = file
         self.architecture = arch
         self.config = c
-        let t = TensorLoader(file: file)
-        tokenEmbedding = try t.matrix("token_embd.weight", rows: c.vocabSize, cols: c.hiddenSize)
+        packed = PackedWeights()
+        let t = TensorLoader(file: file, packs: packed)
+        // The embedding is read by rows (token lookup, the self-report's answer logits), so it stays as in the file.
+        tokenEmbedding = try t.matrix("token_embd.weight", rows: c.vocabSize, cols: c.hiddenSize, pack: false)
         layers = try (0..<c.layerCount).map { try arch.loadLayer($0, from: t, config: c) }
         outputNorm = try t.vector("output_norm.weight", c.hiddenSize)
         // No `output.weight`: the LM head is tied to the token embedding (llama.cpp does the same for every
         // architecture here).
-        output = t.has("output.weight") ? try t.matrix("output.weight", rows: c.vocabSize, cols: c.hiddenSize) : tokenEmbedding
+        output = t.has("output.weight") ? try t.matrix("output.weight", rows: c.vocabSize, cols: c.hiddenSize, pack: false) : tokenEmbedding
     }
 }

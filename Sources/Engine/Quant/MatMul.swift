@@ -38,6 +38,11 @@ public func matmul(_ w: WeightMatrix, _ input: QuantizedInput, rows: Range<Int>,
     if level > .scalar {
         var acts = limbic_acts(q: input.q, d: input.d, s: input.s, bsums: input.bsums, f: input.f,
                                cols: Int64(input.cols), tokens: Int64(input.tokens))
+        if let packed = w.packed, level >= .avx512vnni,
+           limbic_matmul_packed(Int32(level.rawValue), w.type.rawValue, packed, Int64(rows.lowerBound),
+                                Int64(rows.upperBound), &acts, out, Int64(outStride)) != 0 {
+            return
+        }
         let done = limbic_matmul(Int32(level.rawValue), w.type.rawValue, w.data, Int64(w.rowBytes),
                                  Int64(rows.lowerBound), Int64(rows.upperBound), &acts, out, Int64(outStride))
         if done != 0 { return }
