@@ -11,7 +11,7 @@
 #include <math.h>
 #include <string.h>
 
-typedef float v8 __attribute__((vector_size(32), aligned(4)));
+#include "vector_math.h"
 
 // The positions attended are [lo, gap0) and [gap1, n): walked as two spans, each chunk by chunk (positions
 // within a chunk are `stride` floats apart), their scores packed one after the other into `scores`. With an empty
@@ -80,7 +80,15 @@ typedef float v8 __attribute__((vector_size(32), aligned(4)));
     for (int64_t h = 0; h < g; h++) {                                                                               \
         float sum = 0;                                                                                              \
         float *sh = scores + h * count;                                                                             \
-        for (int64_t p = 0; p < count; p++) { const float e = expf(sh[p] - m[h]); sh[p] = e; sum += e; }            \
+        int64_t p = 0;                                                                                              \
+        v8 sums = {0};                                                                                              \
+        for (; p + 8 <= count; p += 8) {                                                                            \
+            const v8 e = EXP8(*(const v8 *)(sh + p) - m[h]);                                            \
+            *(v8 *)(sh + p) = e;                                                                                    \
+            sums += e;                                                                                              \
+        }                                                                                                           \
+        for (int64_t k = 0; k < 8; k++) sum += sums[k];                                                             \
+        for (; p < count; p++) { const float e = expf(sh[p] - m[h]); sh[p] = e; sum += e; }                        \
         const float inv = 1.0f / sum;                                                                               \
         for (int64_t p = 0; p < count; p++) sh[p] *= inv;                                                           \
     }                                                                                                               \

@@ -63,6 +63,10 @@ int limbic_quantize_q8_32(const float *x, int64_t n, int8_t *q, float *d, float 
 /// largest magnitude, sign kept), q = nearest even of iscale·x, d = 1/iscale, bsums = Σq per 16. Returns 0 as above.
 int limbic_quantize_q8_k(const float *x, int64_t n, int8_t *q, float *d, int16_t *bsums);
 
+/// a[i] = silu(a[i]) · b[i] = a[i] / (1 + e^−a[i]) · b[i] for i < n (SwiGLU), with a vectorised e^x (within 2 ulp of
+/// expf). `level` caps the instruction set as for limbic_matmul.
+void limbic_swiglu(int level, float *a, const float *b, int64_t n);
+
 /// Causal softmax attention of one query head: `q` (hd floats) against keys and values at positions [lo, gap0) and
 /// [gap1, n) (0 <= lo <= gap0 <= gap1 <= n; lo = 0 and gap0 = gap1 = n for plain causal attention; a branch evaluated
 /// over a shared prefix skips the other branches' positions; a sliding window raises lo), stored in chunks of
