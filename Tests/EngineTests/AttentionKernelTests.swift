@@ -18,7 +18,7 @@ struct AttentionKernelTests {
         return out
     }
 
-    @Test(arguments: [(64, 3), (128, 6), (256, 4), (256, 1), (48, 1), (48, 7), (40, 2)])
+    @Test(arguments: [(64, 3), (128, 6), (256, 4), (256, 1), (48, 1), (48, 7), (40, 2), (64, 2), (128, 5)])
     func kernelsMatchAPlainSoftmaxAttention(hd: Int, g: Int) throws {
         var rng = SplitMix64(seed: UInt64(hd * 10 + g))
         func random() -> Float { Float(rng.next() % 2000) / 1000 - 1 }
