@@ -6,6 +6,28 @@
 // once and multiplied by the rows' scales; the mins (Q4_K) and the −32 offset (Q6_K) come from the token's 16-sums
 // (bsums) through one vpdpwssd per pair of scales.
 
+// The 8 k-groups of 32 weights from 4 vectors of nibbles at q (vector v: k-groups 2v and 2v + 1), with the fifth
+// bits at `fifth` (bit g of each byte → bit 4 of k-group g) when it is not NULL.
+static ALWAYS_INLINE void unpack_kgroups(const uint8_t *q, const uint8_t *fifth, __m512i u[8]) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m10 = _mm512_set1_epi8(0x10);
+    for (int v = 0; v < 4; v++) {
+        const __m512i p = _mm512_loadu_si512((const void *)(q + 64 * v));
+        u[2 * v] = _mm512_and_si512(p, m4);
+        u[2 * v + 1] = _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
+    }
+    if (!fifth) return;
+    // 16-bit shifts move bits across the two bytes of a lane, but only bit 4 of each byte is kept.
+    const __m512i h = _mm512_loadu_si512((const void *)fifth);
+    u[0] = _mm512_or_si512(u[0], _mm512_and_si512(_mm512_slli_epi16(h, 4), m10));
+    u[1] = _mm512_or_si512(u[1], _mm512_and_si512(_mm512_slli_epi16(h, 3), m10));
+    u[2] = _mm512_or_si512(u[2], _mm512_and_si512(_mm512_slli_epi16(h, 2), m10));
+    u[3] = _mm512_or_si512(u[3], _mm512_and_si512(_mm512_slli_epi16(h, 1), m10));
+    u[4] = _mm512_or_si512(u[4], _mm512_and_si512(h, m10));
+    u[5] = _mm512_or_si512(u[5], _mm512_and_si512(_mm512_srli_epi16(h, 1), m10));
+    u[6] = _mm512_or_si512(u[6], _mm512_and_si512(_mm512_srli_epi16(h, 2), m10));
+    u[7] = _mm512_or_si512(u[7], _mm512_and_si512(_mm512_srli_epi16(h, 3), m10));
+}
+
 // Q4_K and Q5_K (five): w = d·sc_j·u − dmin·m_j. Σ over the super-block = d·Σ_j sc_j·(u·q)_j − dmin·Σ_j m_j·bsum32_j,
 // times dx.
 static ALWAYS_INLINE void tile_q45k_vnni(const int five, const int nt, const uint8_t *w, const int64_t nb,
@@ -16,7 +38,6 @@ static ALWAYS_INLINE void tile_q45k_vnni(const int five, const int nt, const uin
         xq[t] = x->q + (t0 + t) * x->cols; xd[t] = x->d + (t0 + t) * nb; xb[t] = x->bsums + (t0 + t) * nb * 16;
         acc[t] = _mm512_setzero_ps();
     }
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m10 = _mm512_set1_epi8(0x10);
     for (int64_t i = 0; i < nb; i++, w += five ? 2880 : 2368) {
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + 2304)));
         __m512 fs[NT_MAX];
@@ -24,22 +45,7 @@ static ALWAYS_INLINE void tile_q45k_vnni(const int five, const int nt, const uin
         for (int j = 0; j < 8; j++) {
             const __m512 sc = _mm512_mul_ps(d, _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(w + 2048 + 16 * j)))));
             __m512i u[8];
-            for (int v = 0; v < 4; v++) {
-                const __m512i p = _mm512_loadu_si512((const void *)(w + 256 * j + 64 * v));
-                u[2 * v] = _mm512_and_si512(p, m4);
-                u[2 * v + 1] = _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
-            }
-            if (five) {  // bit g of each byte → bit 4 of k-group g (16-bit shifts: only bit 4 of each byte is kept)
-                const __m512i h = _mm512_loadu_si512((const void *)(w + 2368 + 64 * j));
-                u[0] = _mm512_or_si512(u[0], _mm512_and_si512(_mm512_slli_epi16(h, 4), m10));
-                u[1] = _mm512_or_si512(u[1], _mm512_and_si512(_mm512_slli_epi16(h, 3), m10));
-                u[2] = _mm512_or_si512(u[2], _mm512_and_si512(_mm512_slli_epi16(h, 2), m10));
-                u[3] = _mm512_or_si512(u[3], _mm512_and_si512(_mm512_slli_epi16(h, 1), m10));
-                u[4] = _mm512_or_si512(u[4], _mm512_and_si512(h, m10));
-                u[5] = _mm512_or_si512(u[5], _mm512_and_si512(_mm512_srli_epi16(h, 1), m10));
-                u[6] = _mm512_or_si512(u[6], _mm512_and_si512(_mm512_srli_epi16(h, 2), m10));
-                u[7] = _mm512_or_si512(u[7], _mm512_and_si512(_mm512_srli_epi16(h, 3), m10));
-            }
+            unpack_kgroups(w + 256 * j, five ? w + 2368 + 64 * j : NULL, u);
             for (int t = 0; t < nt; t++) {
                 const int8_t *a = xq[t] + 256 * i + 32 * j;
                 int32_t a4; memcpy(&a4, a, 4);
@@ -124,28 +130,12 @@ static ALWAYS_INLINE void tile_b32_vnni(const int type, const int nt, const uint
     const int tile = 16 * (type == 2 ? 18 : type == 3 ? 20 : type == 6 ? 22 : type == 7 ? 24 : 34);
     const int scales = type == 8 ? 512 : five ? 320 : 256;
     const float offset = type == 2 ? -8.0f : type == 6 ? -16.0f : -128.0f;
-    const __m512i m4 = _mm512_set1_epi8(0x0F), m10 = _mm512_set1_epi8(0x10);
     for (int64_t b = 0; b < nb; b++, w += tile) {
         __m512i u[8];
         if (type == 8) {
             for (int g = 0; g < 8; g++) u[g] = _mm512_loadu_si512((const void *)(w + 64 * g));
         } else {
-            for (int v = 0; v < 4; v++) {
-                const __m512i p = _mm512_loadu_si512((const void *)(w + 64 * v));
-                u[2 * v] = _mm512_and_si512(p, m4);
-                u[2 * v + 1] = _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
-            }
-            if (five) {
-                const __m512i h = _mm512_loadu_si512((const void *)(w + 256));
-                u[0] = _mm512_or_si512(u[0], _mm512_and_si512(_mm512_slli_epi16(h, 4), m10));
-                u[1] = _mm512_or_si512(u[1], _mm512_and_si512(_mm512_slli_epi16(h, 3), m10));
-                u[2] = _mm512_or_si512(u[2], _mm512_and_si512(_mm512_slli_epi16(h, 2), m10));
-                u[3] = _mm512_or_si512(u[3], _mm512_and_si512(_mm512_slli_epi16(h, 1), m10));
-                u[4] = _mm512_or_si512(u[4], _mm512_and_si512(h, m10));
-                u[5] = _mm512_or_si512(u[5], _mm512_and_si512(_mm512_srli_epi16(h, 1), m10));
-                u[6] = _mm512_or_si512(u[6], _mm512_and_si512(_mm512_srli_epi16(h, 2), m10));
-                u[7] = _mm512_or_si512(u[7], _mm512_and_si512(_mm512_srli_epi16(h, 3), m10));
-            }
+            unpack_kgroups(w, five ? w + 256 : NULL, u);
         }
         const __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + scales)));
         const __m512 m = hasMin ? _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + scales + 32)))
