@@ -35,7 +35,7 @@
     for (int64_t h = 0; h < g; h++) m[h] = -INFINITY;                                                               \
     FOR_EACH_POSITION(kchunks, {                                                                                    \
         int64_t h = 0;                                                                                              \
-        for (; h + 4 <= g; h += 4) {                                                                                \
+        for (; !limits && h + 4 <= g; h += 4) {                                                                     \
             const float *q0 = q + h * hd; const float *q1 = q0 + hd;                                                \
             const float *q2 = q1 + hd; const float *q3 = q2 + hd;                                                   \
             v8 a0 = {0}; v8 a1 = {0}; v8 a2 = {0}; v8 a3 = {0};                                                     \
@@ -76,21 +76,30 @@
             if (s > m[h]) m[h] = s;                                                                                 \
         }                                                                                                           \
     })                                                                                                              \
-    /* Softmax, the weights normalised in place. */                                                                 \
+    /* Softmax, the weights normalised in place. A row with a limit (one token of a block) sees only the positions  \
+       before it: its maximum, e^x and sum run over those alone, exactly as for that token on its own, and the rest \
+       get weight 0. */                                                                                             \
     for (int64_t h = 0; h < g; h++) {                                                                               \
         float sum = 0;                                                                                              \
         float *sh = scores + h * count;                                                                             \
+        const int64_t seen = limits && limits[h] < count ? limits[h] : count;                                       \
+        if (seen < count) {                                                                                         \
+            float top = -INFINITY;                                                                                  \
+            for (int64_t p = 0; p < seen; p++) top = sh[p] > top ? sh[p] : top;                                     \
+            m[h] = top;                                                                                             \
+            for (int64_t p = seen; p < count; p++) sh[p] = 0;                                                       \
+        }                                                                                                           \
         int64_t p = 0;                                                                                              \
         v8 sums = {0};                                                                                              \
-        for (; p + 8 <= count; p += 8) {                                                                            \
-            const v8 e = EXP8(*(const v8 *)(sh + p) - m[h]);                                            \
+        for (; p + 8 <= seen; p += 8) {                                                                             \
+            const v8 e = EXP8(*(const v8 *)(sh + p) - m[h]);                                                        \
             *(v8 *)(sh + p) = e;                                                                                    \
             sums += e;                                                                                              \
         }                                                                                                           \
         for (int64_t k = 0; k < 8; k++) sum += sums[k];                                                             \
-        for (; p < count; p++) { const float e = expf(sh[p] - m[h]); sh[p] = e; sum += e; }                        \
+        for (; p < seen; p++) { const float e = expf(sh[p] - m[h]); sh[p] = e; sum += e; }                         \
         const float inv = 1.0f / sum;                                                                               \
-        for (int64_t p = 0; p < count; p++) sh[p] *= inv;                                                           \
+        for (int64_t p = 0; p < seen; p++) sh[p] *= inv;                                                            \
     }                                                                                                               \
     if (hd % 16 == 0) {                                                                                             \
         int64_t h = 0;                                                                                              \
@@ -151,7 +160,7 @@
 #define GROUP_ARGS                                                                                                  \
     const float *q, int64_t g, int64_t hd, const float *const *kchunks, const float *const *vchunks, int64_t chunk, \
     int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores,  \
-    float *out
+    float *out, const int64_t *limits
 
 static void attention_group_portable(GROUP_ARGS) { GROUP_BODY }
 
@@ -161,19 +170,31 @@ static void attention_group_avx2(GROUP_ARGS) { GROUP_BODY }
 #pragma clang attribute pop
 #endif
 
-void limbic_attention_group(int level, GROUP_ARGS) {
+static void attention_rows(int level, GROUP_ARGS) {
 #if defined(__x86_64__)
     if (level >= 1 && limbic_cpu_level() >= 1) {
-        attention_group_avx2(q, g, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out);
+        attention_group_avx2(q, g, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out, limits);
         return;
     }
 #endif
     (void)level;
-    attention_group_portable(q, g, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out);
+    attention_group_portable(q, g, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out, limits);
 }
 
 void limbic_attention(int level, const float *q, int64_t hd, const float *const *kchunks, const float *const *vchunks,
                       int64_t chunk, int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n,
                       float scale, float *scores, float *out) {
     limbic_attention_group(level, q, 1, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out);
+}
+
+void limbic_attention_group(int level, const float *q, int64_t g, int64_t hd, const float *const *kchunks,
+                            const float *const *vchunks, int64_t chunk, int64_t stride, int64_t offset, int64_t lo,
+                            int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores, float *out) {
+    attention_rows(level, q, g, hd, kchunks, vchunks, chunk, stride, offset, lo, gap0, gap1, n, scale, scores, out, NULL);
+}
+
+void limbic_attention_block(int level, const float *q, int64_t rows, const int64_t *limits, int64_t hd,
+                            const float *const *kchunks, const float *const *vchunks, int64_t chunk, int64_t stride,
+                            int64_t offset, int64_t n, float scale, float *scores, float *out) {
+    attention_rows(level, q, rows, hd, kchunks, vchunks, chunk, stride, offset, 0, n, n, n, scale, scores, out, limits);
 }

@@ -54,4 +54,39 @@ struct AttentionKernelTests {
             }
         }
     }
+
+    /// A block of consecutive tokens × heads, each row seeing the positions before its own limit, gives every row
+    /// exactly (bit for bit) what that row's token gets from limbic_attention on its own, so a prefill's results do
+    /// not depend on how its tokens were grouped into calls or blocks.
+    @Test(arguments: [(64, 3, 8), (128, 6, 5), (40, 1, 8), (128, 2, 3)])
+    func aBlockOfTokensEqualsEachTokenAlone(hd: Int, g: Int, tokens: Int) {
+        var rng = SplitMix64(seed: UInt64(hd + g + tokens))
+        func random() -> Float { Float(rng.next() % 2000) / 1000 - 1 }
+        let first = 37, n = first + tokens - 1, chunk = 16, stride = 2 * hd, kv = 1   // token b sees first + b rows
+        let chunks = (n + chunk - 1) / chunk
+        var k = [Float](repeating: 0, count: chunks * chunk * stride), v = k
+        for i in k.indices { k[i] = random() * 3; v[i] = random() }
+        let rows = tokens * g
+        let q = (0..<(rows * hd)).map { _ in random() }
+        let limits = (0..<rows).map { Int64(first + $0 / g) }
+        for level in [Int32(0), Int32(1), Int32(2)] {
+            var block = [Float](repeating: .nan, count: rows * hd), alone = block
+            var scores = [Float](repeating: 0, count: rows * n)
+            k.withUnsafeBufferPointer { kb in
+                v.withUnsafeBufferPointer { vb in
+                    let kc: [UnsafePointer<Float>?] = (0..<chunks).map { kb.baseAddress! + $0 * chunk * stride }
+                    let vc: [UnsafePointer<Float>?] = (0..<chunks).map { vb.baseAddress! + $0 * chunk * stride }
+                    limbic_attention_block(level, q, Int64(rows), limits, Int64(hd), kc, vc, Int64(chunk), Int64(stride),
+                                           Int64(kv * hd), Int64(n), 0.125, &scores, &block)
+                    for r in 0..<rows {
+                        let seen = limits[r]
+                        limbic_attention(level, q.withUnsafeBufferPointer { $0.baseAddress! + r * hd }, Int64(hd), kc, vc,
+                                         Int64(chunk), Int64(stride), Int64(kv * hd), 0, seen, seen, seen, 0.125, &scores,
+                                         alone.withUnsafeMutableBufferPointer { $0.baseAddress! + r * hd })
+                    }
+                }
+            }
+            #expect(block == alone, "hd \(hd) g \(g) tokens \(tokens) level \(level)")
+        }
+    }
 }

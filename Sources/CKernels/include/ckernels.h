@@ -87,4 +87,12 @@ void limbic_attention_group(int level, const float *q, int64_t g, int64_t hd, co
                             const float *const *vchunks, int64_t chunk, int64_t stride, int64_t offset, int64_t lo,
                             int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores, float *out);
 
+/// Plain causal attention of `rows` query rows at once (1 <= rows <= LIMBIC_MAX_GROUP), all of one KV head: row r
+/// attends to positions [0, limits[r]) (limits[r] <= n), each key and value row being read once for all of them.
+/// Used for a block of consecutive prompt tokens × a group's heads, so a prefill reads the cache once per block
+/// rather than once per token. `q`, `out` and `scores` as for limbic_attention_group (scores: rows × n floats).
+void limbic_attention_block(int level, const float *q, int64_t rows, const int64_t *limits, int64_t hd,
+                            const float *const *kchunks, const float *const *vchunks, int64_t chunk, int64_t stride,
+                            int64_t offset, int64_t n, float scale, float *scores, float *out);
+
 #endif

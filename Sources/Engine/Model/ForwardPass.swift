@@ -238,6 +238,42 @@ public struct ForwardPass {
             let keys = UnsafeRawPointer(ws.keyChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
             let values = UnsafeRawPointer(ws.valueChunks).assumingMemoryBound(to: UnsafePointer<Float>?.self)
             let threads = ctx.pool.threadCount
+            let block = Int(LIMBIC_MAX_GROUP) / group
+            if branches == nil, window == nil, block >= 2, T >= 2 * threads {
+                // Plain causal prefill: blocks of up to `block` consecutive tokens × the group's heads at once, so each
+                // key and value row is read once per block (token b of a block sees one position more than b − 1);
+                // blocks dealt to the threads in turn. The queries are gathered into scratch and the outputs
+                // scattered back.
+                let blockSize = min(block, 8)
+                let blocks = (T + blockSize - 1) / blockSize
+                let stripes = threads * c.kvHeadCount
+                let width = group * hd
+                ctx.pool.parallel(stripes) { task in
+                    let kv = task % c.kvHeadCount, stripe = task / c.kvHeadCount
+                    let rowsMax = blockSize * group
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowsMax * (start + T) + 2 * rowsMax * hd) { scratch in
+                        withUnsafeTemporaryAllocation(of: Int64.self, capacity: rowsMax) { limits in
+                            let scores = scratch.baseAddress!, qs = scores + rowsMax * (start + T), outs = qs + rowsMax * hd
+                            var j = stripe
+                            while j < blocks {
+                                let t0 = j * blockSize, count = min(blockSize, T - t0)
+                                for b in 0..<count {
+                                    (qs + b * width).update(from: ws.q + (t0 + b) * qDim + kv * width, count: width)
+                                    for h in 0..<group { limits[b * group + h] = Int64(start + t0 + b + 1) }
+                                }
+                                limbic_attention_block(level, qs, Int64(count * group), limits.baseAddress!, Int64(hd), keys,
+                                                       values, Int64(chunk), Int64(kvDim), Int64(kv * hd),
+                                                       Int64(start + t0 + count), scale, scores, outs)
+                                for b in 0..<count {
+                                    (ws.att + (t0 + b) * qDim + kv * width).update(from: outs + b * width, count: width)
+                                }
+                                j += threads
+                            }
+                        }
+                    }
+                }
+                return
+            }
             if group > 1, group <= Int(LIMBIC_MAX_GROUP), T >= 2 * threads {
                 // Prefill: a group's heads together at each token (each key and value row read once for all of them),
                 // tokens dealt to the threads in turn (causal rows grow with t, so striding balances them), each
