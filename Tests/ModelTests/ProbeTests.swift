@@ -3,7 +3,7 @@ import GGUF
 import Testing
 
 /// Emotion probes on the real default model and the project's datasets. The first test builds the probe set
-/// (about 9 min on 2 cores: reading the passages, then cross-validating every layer) into $LIMBIC_HOME/probes; the
+/// (about 4 min on 2 cores: reading the passages, then cross-validating every layer) into $LIMBIC_HOME/probes; the
 /// rest use the cached file.
 @Suite(.serialized, .tags(.model))
 struct ProbeTests {

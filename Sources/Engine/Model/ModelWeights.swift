@@ -73,7 +73,7 @@ public final class ModelWeights: @unchecked Sendable {
     public let layers: [LayerWeights]
     public let outputNorm: [Float]            // (hidden)
     public let output: WeightMatrix           // (vocab, hidden); the embedding itself when tied
-    /// The packed copies of the blocks' K-quant matrices (empty on CPUs without AVX-512 VNNI).
+    /// The packed copies of the blocks' quantized matrices (empty on CPUs without AVX-512 VNNI).
     public let packed: PackedWeights
 
     public init(file: GGUFFile) throws {

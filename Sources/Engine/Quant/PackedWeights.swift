@@ -7,7 +7,7 @@ import Foundation
 /// reads the same number of bytes. Made only where the CPU has the AVX-512 VNNI kernels that read them.
 ///
 /// Decoding (one or two tokens) reads Q6_K matrices from the file's rows, whose kernel is faster there
-/// (`limbic_packed_min_tokens`), so those stay resident twice: about 150 MiB more for Qwen2.5-1.5B. Any other packed
+/// (`limbic_packed_min_tokens`), so those stay resident twice: about 170 MiB more for Qwen2.5-1.5B. Any other packed
 /// matrix in a file mapping is read only through its tiles, so its file pages are handed back to the kernel once
 /// packed (`madvise`); `data` stays valid (the pages are read from the file again if a lower kernel level touches
 /// them).
