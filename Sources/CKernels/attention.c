@@ -4,7 +4,7 @@
 // vector extensions so the same source compiles to SSE2 (baseline) and AVX2+FMA (chosen at run time); the scalar
 // Swift loop in Engine (ForwardPass.attend at kernel level .scalar) and AttentionKernelTests are its references.
 //
-// Scores: each key row is loaded once for up to four heads, their dot products in independent chains. Values: the
+// Scores: eight key rows at a time per head, reduced together (SCORES8_DEF below). Values: the
 // output in blocks of 16 floats per head, held in registers across every row and written once (accumulating into
 // memory instead stored every output vector at every row: perf showed those stores as the kernel's hot spot).
 #include "ckernels.h"
@@ -28,54 +28,107 @@
         }                                                                                                           \
     }
 
-#define GROUP_BODY                                                                                                  \
-    const int64_t vecs = hd / 8;                                                                                    \
+// Lane-wise maximum of two v8 (the scores are never NaN).
+#define MAX8(a, b) ((v8)(((v8i)((b) > (a)) & (v8i)(b)) | (~(v8i)((b) > (a)) & (v8i)(a))))
+// The largest lane of a v8.
+#define HMAX8(a) ({ const v8 a_ = (a);                                                                              \
+                    const v8 h_ = MAX8(a_, __builtin_shufflevector(a_, a_, 4, 5, 6, 7, 0, 1, 2, 3));                 \
+                    const v8 q_ = MAX8(h_, __builtin_shufflevector(h_, h_, 2, 3, 0, 1, 6, 7, 4, 5));                 \
+                    const v8 p_ = MAX8(q_, __builtin_shufflevector(q_, q_, 1, 0, 3, 2, 5, 4, 7, 6));                 \
+                    p_[0]; })
+
+// Scores of every head against eight key rows `rp` (rows past `valid` repeat a valid one and are dropped), for
+// positions i0.. of `scores`: each head's eight dot products accumulate in eight independent chains, then one
+// transposing tree of pairwise adds turns the eight accumulators into one vector of eight scores (one horizontal
+// sum per score cost more than its multiply-adds). Every score is made the same way whatever the head, the group
+// size or the block, so a token's scores are bit for bit the same alone or in a block.
+#define SCORES8_DEF(name)                                                                                           \
+    static inline void name(const float *q, int64_t g, int64_t hd, const float *const *rp, int64_t valid,           \
+                            int64_t i0, int64_t count, float scale, float *scores, v8 *m) {                      \
+        const int64_t vecs = hd / 8;                                                                                \
+        for (int64_t h = 0; h < g; h++) {                                                                           \
+            const float *qh = q + h * hd;                                                                           \
+            v8 a0 = {0}; v8 a1 = {0}; v8 a2 = {0}; v8 a3 = {0}; v8 a4 = {0}; v8 a5 = {0}; v8 a6 = {0}; v8 a7 = {0}; \
+            for (int64_t e = 0; e < vecs; e++) {                                                                    \
+                const v8 x = *(const v8 *)(qh + 8 * e);                                                             \
+                a0 += x * *(const v8 *)(rp[0] + 8 * e); a1 += x * *(const v8 *)(rp[1] + 8 * e);                     \
+                a2 += x * *(const v8 *)(rp[2] + 8 * e); a3 += x * *(const v8 *)(rp[3] + 8 * e);                     \
+                a4 += x * *(const v8 *)(rp[4] + 8 * e); a5 += x * *(const v8 *)(rp[5] + 8 * e);                     \
+                a6 += x * *(const v8 *)(rp[6] + 8 * e); a7 += x * *(const v8 *)(rp[7] + 8 * e);                     \
+            }                                                                                                       \
+            /* Pairwise sums within 128-bit halves (hadd), twice, then the halves added: lane j is a_j's sum. */    \
+            const v8 b01 = __builtin_shufflevector(a0, a1, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
+                           __builtin_shufflevector(a0, a1, 1, 3, 9, 11, 5, 7, 13, 15);                              \
+            const v8 b23 = __builtin_shufflevector(a2, a3, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
+                           __builtin_shufflevector(a2, a3, 1, 3, 9, 11, 5, 7, 13, 15);                              \
+            const v8 b45 = __builtin_shufflevector(a4, a5, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
+                           __builtin_shufflevector(a4, a5, 1, 3, 9, 11, 5, 7, 13, 15);                              \
+            const v8 b67 = __builtin_shufflevector(a6, a7, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
+                           __builtin_shufflevector(a6, a7, 1, 3, 9, 11, 5, 7, 13, 15);                              \
+            const v8 c03 = __builtin_shufflevector(b01, b23, 0, 2, 8, 10, 4, 6, 12, 14) +                           \
+                           __builtin_shufflevector(b01, b23, 1, 3, 9, 11, 5, 7, 13, 15);                            \
+            const v8 c47 = __builtin_shufflevector(b45, b67, 0, 2, 8, 10, 4, 6, 12, 14) +                           \
+                           __builtin_shufflevector(b45, b67, 1, 3, 9, 11, 5, 7, 13, 15);                            \
+            v8 s = __builtin_shufflevector(c03, c47, 0, 1, 2, 3, 8, 9, 10, 11) +                                    \
+                   __builtin_shufflevector(c03, c47, 4, 5, 6, 7, 12, 13, 14, 15);                                   \
+            for (int64_t r = vecs * 8; r < hd; r++)                                                                 \
+                for (int64_t j = 0; j < 8; j++) s[j] += qh[r] * rp[j][r];                                           \
+            s *= scale;                                                                                             \
+            float *out = scores + h * count + i0;                                                                   \
+            if (valid == 8) {                                                                                       \
+                *(v8 *)out = s;                                                                                     \
+            } else {                                                                                                \
+                for (int64_t j = 0; j < 8; j++) {                                                                   \
+                    if (j < valid) out[j] = s[j]; else s[j] = -INFINITY;                                            \
+                }                                                                                                   \
+            }                                                                                                       \
+            m[h] = MAX8(m[h], s);                                                                                   \
+        }                                                                                                           \
+    }
+
+
+// The output of heads h..h+H-1 (H <= 2), 32 floats at a time: Σ over positions of weight × value row, each
+// output float one chain of multiply-adds in position order (so the same whatever H a head is done with).
+#define VALUES32(H)                                                                                                 \
+    {                                                                                                               \
+        const float *w[H];                                                                                          \
+        for (int64_t k = 0; k < H; k++) w[k] = scores + (h + k) * count;                                            \
+        for (int64_t blk = 0; blk < hd; blk += 32) {  /* not `b`: FOR_EACH_POSITION declares a and b */             \
+            v8 o[H][4];                                                                                             \
+            for (int64_t k = 0; k < H; k++)                                                                         \
+                for (int64_t c = 0; c < 4; c++) o[k][c] = (v8){0};                                                  \
+            FOR_EACH_POSITION(vchunks, {                                                                            \
+                const v8 r0 = *(const v8 *)(row + blk); const v8 r1 = *(const v8 *)(row + blk + 8);                 \
+                const v8 r2 = *(const v8 *)(row + blk + 16); const v8 r3 = *(const v8 *)(row + blk + 24);           \
+                for (int64_t k = 0; k < H; k++) {                                                                   \
+                    const float x = w[k][i];                                                                        \
+                    o[k][0] += x * r0; o[k][1] += x * r1; o[k][2] += x * r2; o[k][3] += x * r3;                     \
+                }                                                                                                   \
+            })                                                                                                      \
+            for (int64_t k = 0; k < H; k++)                                                                         \
+                for (int64_t c = 0; c < 4; c++) *(v8 *)(out + (h + k) * hd + blk + 8 * c) = o[k][c];                \
+        }                                                                                                           \
+    }
+
+#define GROUP_BODY(scores8)                                                                                         \
     const int64_t count = (gap0 - lo) + (n - gap1);                                                                 \
     float m[LIMBIC_MAX_GROUP];                                                                                      \
-    for (int64_t h = 0; h < g; h++) m[h] = -INFINITY;                                                               \
-    FOR_EACH_POSITION(kchunks, {                                                                                    \
-        int64_t h = 0;                                                                                              \
-        for (; !limits && h + 4 <= g; h += 4) {                                                                     \
-            const float *q0 = q + h * hd; const float *q1 = q0 + hd;                                                \
-            const float *q2 = q1 + hd; const float *q3 = q2 + hd;                                                   \
-            v8 a0 = {0}; v8 a1 = {0}; v8 a2 = {0}; v8 a3 = {0};                                                     \
-            for (int64_t e = 0; e < vecs; e++) {                                                                    \
-                const v8 r = *(const v8 *)(row + 8 * e);                                                            \
-                a0 += *(const v8 *)(q0 + 8 * e) * r;                                                                \
-                a1 += *(const v8 *)(q1 + 8 * e) * r;                                                                \
-                a2 += *(const v8 *)(q2 + 8 * e) * r;                                                                \
-                a3 += *(const v8 *)(q3 + 8 * e) * r;                                                                \
-            }                                                                                                       \
-            float s4[4] = {0};                                                                                      \
-            for (int64_t k = 0; k < 8; k++) { s4[0] += a0[k]; s4[1] += a1[k]; s4[2] += a2[k]; s4[3] += a3[k]; }     \
-            for (int64_t r = vecs * 8; r < hd; r++) {                                                               \
-                s4[0] += q0[r] * row[r]; s4[1] += q1[r] * row[r]; s4[2] += q2[r] * row[r]; s4[3] += q3[r] * row[r]; \
-            }                                                                                                       \
-            for (int64_t k = 0; k < 4; k++) {                                                                       \
-                const float s = s4[k] * scale;                                                                      \
-                scores[(h + k) * count + i] = s;                                                                    \
-                if (s > m[h + k]) m[h + k] = s;                                                                     \
-            }                                                                                                       \
+    {                                                                                                               \
+        v8 mv[LIMBIC_MAX_GROUP];                                                                                    \
+        for (int64_t h = 0; h < g; h++) mv[h] = (v8){0} - INFINITY;                                                 \
+        const float *rp[8];                                                                                         \
+        int64_t held = 0, i0 = 0;                                                                                   \
+        FOR_EACH_POSITION(kchunks, {                                                                                \
+            if (held == 0) i0 = i;                                                                                  \
+            rp[held++] = row;                                                                                       \
+            if (held == 8) { scores8(q, g, hd, rp, 8, i0, count, scale, scores, mv); held = 0; }                     \
+        })                                                                                                          \
+        if (held > 0) {                                                                                             \
+            for (int64_t j = held; j < 8; j++) rp[j] = rp[0];                                                       \
+            scores8(q, g, hd, rp, held, i0, count, scale, scores, mv);                                              \
         }                                                                                                           \
-        for (; h < g; h++) {                                                                                        \
-            const float *qh = q + h * hd;                                                                           \
-            v8 a0 = {0}; v8 a1 = {0}; v8 a2 = {0}; v8 a3 = {0};   /* four chains, not one waiting on each add */    \
-            int64_t e = 0;                                                                                          \
-            for (; e + 4 <= vecs; e += 4) {                                                                         \
-                a0 += *(const v8 *)(qh + 8 * e) * *(const v8 *)(row + 8 * e);                                      \
-                a1 += *(const v8 *)(qh + 8 * e + 8) * *(const v8 *)(row + 8 * e + 8);                               \
-                a2 += *(const v8 *)(qh + 8 * e + 16) * *(const v8 *)(row + 8 * e + 16);                             \
-                a3 += *(const v8 *)(qh + 8 * e + 24) * *(const v8 *)(row + 8 * e + 24);                             \
-            }                                                                                                       \
-            for (; e < vecs; e++) a0 += *(const v8 *)(qh + 8 * e) * *(const v8 *)(row + 8 * e);                    \
-            const v8 acc = (a0 + a1) + (a2 + a3);                                                                   \
-            float s = acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];                        \
-            for (int64_t r = vecs * 8; r < hd; r++) s += qh[r] * row[r];                                            \
-            s *= scale;                                                                                             \
-            scores[h * count + i] = s;                                                                              \
-            if (s > m[h]) m[h] = s;                                                                                 \
-        }                                                                                                           \
-    })                                                                                                              \
+        for (int64_t h = 0; h < g; h++) m[h] = HMAX8(mv[h]);                                                        \
+    }                                                                                                               \
     /* Softmax, the weights normalised in place. A row with a limit (one token of a block) sees only the positions  \
        before it: its maximum, e^x and sum run over those alone, exactly as for that token on its own, and the rest \
        get weight 0. */                                                                                             \
@@ -84,8 +137,11 @@
         float *sh = scores + h * count;                                                                             \
         const int64_t seen = limits && limits[h] < count ? limits[h] : count;                                       \
         if (seen < count) {                                                                                         \
-            float top = -INFINITY;                                                                                  \
-            for (int64_t p = 0; p < seen; p++) top = sh[p] > top ? sh[p] : top;                                     \
+            v8 tops = (v8){0} - INFINITY;                                                                           \
+            int64_t p = 0;                                                                                          \
+            for (; p + 8 <= seen; p += 8) tops = MAX8(tops, *(const v8 *)(sh + p));                                 \
+            float top = HMAX8(tops);                                                                                \
+            for (; p < seen; p++) top = sh[p] > top ? sh[p] : top;                                                  \
             m[h] = top;                                                                                             \
             for (int64_t p = seen; p < count; p++) sh[p] = 0;                                                       \
         }                                                                                                           \
@@ -101,7 +157,13 @@
         const float inv = 1.0f / sum;                                                                               \
         for (int64_t p = 0; p < seen; p++) sh[p] *= inv;                                                            \
     }                                                                                                               \
-    if (hd % 16 == 0) {                                                                                             \
+    if (hd % 32 == 0) {                                                                                             \
+        /* Two heads at a time (then one), 32 floats of each: eight accumulators in registers over the rows, each \
+           value row's four vectors loaded once for both heads (three heads spill registers, no faster). */        \
+        int64_t h = 0;                                                                                              \
+        for (; h + 2 <= g; h += 2) VALUES32(2)                                                                      \
+        if (h < g) VALUES32(1)                                                                                      \
+    } else if (hd % 16 == 0) {                                                                                      \
         int64_t h = 0;                                                                                              \
         while (h + 2 <= g) {                                                                                        \
             /* Four heads, or two: (block, head) accumulators stay in registers over the rows. */                  \
@@ -162,11 +224,13 @@
     int64_t stride, int64_t offset, int64_t lo, int64_t gap0, int64_t gap1, int64_t n, float scale, float *scores,  \
     float *out, const int64_t *limits
 
-static void attention_group_portable(GROUP_ARGS) { GROUP_BODY }
+SCORES8_DEF(scores8_portable)
+static void attention_group_portable(GROUP_ARGS) { GROUP_BODY(scores8_portable) }
 
 #if defined(__x86_64__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-static void attention_group_avx2(GROUP_ARGS) { GROUP_BODY }
+SCORES8_DEF(scores8_avx2)
+static void attention_group_avx2(GROUP_ARGS) { GROUP_BODY(scores8_avx2) }
 #pragma clang attribute pop
 #endif
 
