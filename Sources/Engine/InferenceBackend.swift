@@ -11,8 +11,16 @@ public protocol InferenceBackend: AnyObject, Sendable {
     func chatTemplate() throws -> ChatTemplate
     /// Mean residual-stream norm per layer on ordinary text: the unit of relative steering strength.
     func meanResidualNorms() throws -> [Float]
-    /// A fresh sequence (KV cache and scratch) of `capacity` tokens (default: the backend's choice).
-    func makeSequence(capacity: Int?, threads: Int?) -> any InferenceSequence
+    /// A fresh sequence (KV cache and scratch) of `capacity` tokens, evaluating up to `batch` tokens per step
+    /// (nil: the backend's choice for each).
+    func makeSequence(capacity: Int?, threads: Int?, batch: Int?) -> any InferenceSequence
+}
+
+extension InferenceBackend {
+    /// A fresh sequence with the backend's batch size.
+    public func makeSequence(capacity: Int?, threads: Int?) -> any InferenceSequence {
+        makeSequence(capacity: capacity, threads: threads, batch: nil)
+    }
 }
 
 /// A running sequence on a backend: its KV cache and hooks. `InferenceContext` is the local one.
@@ -31,6 +39,9 @@ public protocol InferenceSequence: AnyObject {
     /// itself, and returns what `readout` asks about each one's next token; the sequence itself is unchanged. See
     /// `InferenceContext.evaluateBranches`.
     func evaluateBranches(_ branches: [[Int]], readout: BranchReadout) throws -> [[Float]]
+    /// Evaluates branches as `evaluateBranches` does, handing every token's residual row at each layer's output to
+    /// `sink` instead of reading logits. See `InferenceContext.readBranches`.
+    func readBranches(_ branches: [[Int]], into sink: any BranchRowSink) throws
     /// The logit lens: the final norm and the LM head applied to residual rows read anywhere (a layer's output, one
     /// row of `hiddenSize` after another), reduced as `readout` asks, one result per row. Changes nothing.
     func lens(_ rows: [Float], readout: BranchReadout) throws -> [[Float]]
@@ -53,7 +64,7 @@ extension InferenceSequence {
 extension InferenceContext: InferenceSequence {}
 
 extension LanguageModel: InferenceBackend {
-    public func makeSequence(capacity: Int?, threads: Int?) -> any InferenceSequence {
-        makeContext(capacity: capacity, threads: threads)
+    public func makeSequence(capacity: Int?, threads: Int?, batch: Int?) -> any InferenceSequence {
+        makeContext(capacity: capacity, threads: threads, batch: batch)
     }
 }

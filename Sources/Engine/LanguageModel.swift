@@ -44,8 +44,10 @@ public final class LanguageModel: @unchecked Sendable {
         return n
     }
 
-    /// A fresh context (KV cache and scratch) of `capacity` tokens, default 4096 or the model's limit if smaller.
-    public func makeContext(capacity: Int? = nil, threads: Int? = nil) -> InferenceContext {
-        InferenceContext(weights: weights, capacity: capacity ?? min(4096, config.contextLength), threads: threads)
+    /// A fresh context (KV cache and scratch) of `capacity` tokens, default 4096 or the model's limit if smaller,
+    /// evaluating up to `batch` tokens per forward step (default 64).
+    public func makeContext(capacity: Int? = nil, threads: Int? = nil, batch: Int? = nil) -> InferenceContext {
+        InferenceContext(weights: weights, capacity: capacity ?? min(4096, config.contextLength), threads: threads,
+                         batch: batch ?? InferenceContext.defaultBatch)
     }
 }

@@ -117,6 +117,47 @@ struct BranchTests {
         #expect(throws: EngineError.self) { try tight.evaluateBranches([long + long], readout: .logits) }
     }
 
+    /// Rows by branch, index and layer, as `readBranches` hands them over.
+    final class BranchRows: BranchRowSink {
+        var rows: [[Int]: [Float]] = [:]
+        func receive(branch: Int, index: Int, layer: Int, row: UnsafeBufferPointer<Float>) {
+            rows[[branch, index, layer]] = Array(row)
+        }
+    }
+
+    /// `readBranches` hands over every branch token's row at every layer, as a listener sees it when the branch is
+    /// evaluated alone: after a prefix, and from an empty cache (how probe builds read passages), in steps that cut
+    /// branches in two.
+    @Test(arguments: ["llama", "qwen2", "gemma3"])
+    func readBranchesGivesEachTokensRowsAsAlone(arch: String) throws {
+        let w = try TinyModel.weights(arch: arch)
+        let layers = Set((0..<w.config.layerCount).map { HookSite.layer($0) })
+        for (start, batch) in [(prefix, 64), ([], 64), ([], 3)] {
+            let ctx = InferenceContext(weights: w, capacity: 64, threads: 2, batch: batch)
+            if !start.isEmpty { try ctx.evaluate(start, logits: .none) }
+            let sink = BranchRows()
+            try ctx.readBranches(branches, into: sink)
+            #expect(ctx.position == start.count)
+            #expect(sink.rows.count == branches.joined().count * w.config.layerCount)
+            var worst: Float = 0
+            for (b, branch) in branches.enumerated() {
+                let fork = ctx.fork()
+                let listener = Rows()
+                fork.hooks.subscribe(listener, sites: layers)
+                try fork.evaluate(branch, logits: .none)
+                for l in 0..<w.config.layerCount {
+                    for i in branch.indices {
+                        guard let got = sink.rows[[b, i, l]], let want = listener.rows[.layer(l)]?[start.count + i] else {
+                            Issue.record("branch \(b) token \(i) layer \(l): no row"); continue
+                        }
+                        worst = max(worst, zip(got, want).map { abs($0 - $1) }.max() ?? 0)
+                    }
+                }
+            }
+            #expect(worst < 1e-4, "\(arch), prefix \(start.count), batch \(batch): max |Δ| \(worst)")
+        }
+    }
+
     @Test func badBranchesAreClearErrors() throws {
         let ctx = try context(try TinyModel.weights())
         func message(_ body: () throws -> Void) -> String {

@@ -22,9 +22,20 @@ struct BranchStep {
     let branchStarts: [Int]
     /// Whether each token is its branch's last (steering's `.last` acts there, as at the end of a call on a fork).
     let endsBranch: [Bool]
+    /// The branch (its index in the call) each token belongs to.
+    let owners: [Int]
+    /// Where each token's residual rows go at every layer's output (`readBranches`), if anywhere.
+    let sink: (any BranchRowSink)?
 
     /// The cache rows token t skips: those of the branches laid out before its own.
     @inline(__always) func gap(_ t: Int) -> (Int, Int) { (prefix, branchStarts[t]) }
+}
+
+/// Receives the residual rows of branch tokens during `InferenceContext.readBranches`: a view into the engine's
+/// scratch memory, valid only during the call (copy what you keep). No allocation happens per token.
+public protocol BranchRowSink: AnyObject {
+    /// Token `index` of branch `branch` (indices as given to `readBranches`), at the output of `layer`.
+    func receive(branch: Int, index: Int, layer: Int, row: UnsafeBufferPointer<Float>)
 }
 
 /// What `evaluateBranches` returns for each branch: something about the next-token distribution after its last token.
@@ -60,33 +71,13 @@ extension InferenceContext {
     /// - Throws: `EngineError.badBranches` (an empty branch, or not one list of ids per branch), `tokenOutOfRange`,
     ///   `contextFull` (a branch longer than the room left), `nonFiniteOutput`.
     public func evaluateBranches(_ branches: [[Int]], readout: BranchReadout) throws -> [[Float]] {
-        let c = config, D = c.hiddenSize, prefix = position
+        let prefix = position
         let logitIDs = readout.ids
         if let ids = logitIDs, ids.count != branches.count {
             throw EngineError.badBranches("\(branches.count) branches but \(ids.count) lists of logit ids: give one list per branch")
         }
-        for (b, branch) in branches.enumerated() {
-            guard !branch.isEmpty else { throw EngineError.badBranches("branch \(b) is empty: each branch needs at least one token") }
-            for t in branch where t < 0 || t >= c.vocabSize { throw EngineError.tokenOutOfRange(t, vocab: c.vocabSize) }
-            guard prefix + branch.count <= capacity else {
-                throw EngineError.contextFull(needed: prefix + branch.count, capacity: capacity)
-            }
-        }
-        for t in (logitIDs ?? []).joined() where t < 0 || t >= c.vocabSize { throw EngineError.tokenOutOfRange(t, vocab: c.vocabSize) }
-        defer { cache.rollback(to: prefix) }
-
-        // The last layer's residual row of each branch's last token, (branches × hidden).
-        var finals = [Float](repeating: 0, count: branches.count * D)
-        var first = 0
-        while first < branches.count {
-            // A group: as many whole branches as fit after the prefix.
-            var end = first, rows = 0
-            while end < branches.count, prefix + rows + branches[end].count <= capacity { rows += branches[end].count; end += 1 }
-            evaluateGroup(branches, first..<end, into: &finals)
-            cache.rollback(to: prefix)
-            first = end
-        }
-
+        for t in (logitIDs ?? []).joined() where t < 0 || t >= config.vocabSize { throw EngineError.tokenOutOfRange(t, vocab: config.vocabSize) }
+        let finals = try runBranches(branches, sink: nil)
         let out = readOut(finals, count: branches.count, readout)
         if !checkedActivations || !checkedLogits {
             for (b, row) in out.enumerated() where row.contains(where: { !$0.isFinite }) {
@@ -98,9 +89,46 @@ extension InferenceContext {
         return out
     }
 
+    /// Evaluates `branches` as `evaluateBranches` does (one batch, each branch seeing the cache and itself only) but
+    /// reads no logits: every branch token's residual row at each layer's output goes to `sink` instead (capture
+    /// listeners still see nothing). Texts read from an empty cache this way give the rows each would give alone,
+    /// to rounding, at a fraction of the cost of one call per text: the weights are read once per step of up to
+    /// the batch size. The sequence is unchanged afterwards.
+    /// - Throws: as `evaluateBranches`.
+    public func readBranches(_ branches: [[Int]], into sink: any BranchRowSink) throws {
+        _ = try runBranches(branches, sink: sink)
+    }
+
+    /// Checks `branches`, evaluates them in groups that fit, and returns each one's last residual row
+    /// (branches × hidden); the cache is rolled back to where it was.
+    private func runBranches(_ branches: [[Int]], sink: (any BranchRowSink)?) throws -> [Float] {
+        let c = config, D = c.hiddenSize, prefix = position
+        for (b, branch) in branches.enumerated() {
+            guard !branch.isEmpty else { throw EngineError.badBranches("branch \(b) is empty: each branch needs at least one token") }
+            for t in branch where t < 0 || t >= c.vocabSize { throw EngineError.tokenOutOfRange(t, vocab: c.vocabSize) }
+            guard prefix + branch.count <= capacity else {
+                throw EngineError.contextFull(needed: prefix + branch.count, capacity: capacity)
+            }
+        }
+        defer { cache.rollback(to: prefix) }
+
+        // The last layer's residual row of each branch's last token, (branches × hidden).
+        var finals = [Float](repeating: 0, count: branches.count * D)
+        var first = 0
+        while first < branches.count {
+            // A group: as many whole branches as fit after the prefix.
+            var end = first, rows = 0
+            while end < branches.count, prefix + rows + branches[end].count <= capacity { rows += branches[end].count; end += 1 }
+            evaluateGroup(branches, first..<end, sink: sink, into: &finals)
+            cache.rollback(to: prefix)
+            first = end
+        }
+        return finals
+    }
+
     /// Runs branches `group` (laid out one after the other from row `position`) in even steps, and
     /// copies each one's last residual row into `finals`.
-    private func evaluateGroup(_ branches: [[Int]], _ group: Range<Int>, into finals: inout [Float]) {
+    private func evaluateGroup(_ branches: [[Int]], _ group: Range<Int>, sink: (any BranchRowSink)?, into finals: inout [Float]) {
         let D = config.hiddenSize, prefix = position
         var tokens: [Int] = [], positions: [Int] = [], starts: [Int] = [], ends: [Bool] = [], owner: [Int] = []
         for b in group {
@@ -118,7 +146,7 @@ extension InferenceContext {
         while s < tokens.count {
             let e = min(tokens.count, s + size)
             let step = BranchStep(prefix: prefix, positions: Array(positions[s..<e]), branchStarts: Array(starts[s..<e]),
-                                  endsBranch: Array(ends[s..<e]))
+                                  endsBranch: Array(ends[s..<e]), owners: Array(owner[s..<e]), sink: sink)
             runBlocks(tokens[s..<e], ForwardPass(self, tokens: e - s, start: prefix + s, branches: step))
             for t in s..<e where ends[t] {
                 finals.withUnsafeMutableBufferPointer { f in

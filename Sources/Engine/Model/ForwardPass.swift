@@ -37,8 +37,9 @@ public struct ForwardPass {
         T = tokens
         self.start = start
         self.branches = branches
-        // Listeners never see branch tokens (only steering acts on them), so a branch step runs hooks only to steer.
-        hooksOn = branches == nil ? !ctx.hooks.isEmpty : !ctx.hooks.steering.isEmpty
+        // Listeners never see branch tokens (only steering acts on them, and a `readBranches` sink reads them), so a
+        // branch step runs hooks only for those.
+        hooksOn = branches == nil ? !ctx.hooks.isEmpty : !ctx.hooks.steering.isEmpty || branches?.sink != nil
     }
 
     /// The position of this call's token t: what RoPE rotates by and what steering ranges select.
@@ -158,7 +159,15 @@ public struct ForwardPass {
                 }
             }
         }
-        guard branches == nil else { return }
+        if let b = branches {
+            if let sink = b.sink, case .layer(let l) = site {
+                for t in 0..<T {
+                    sink.receive(branch: b.owners[t], index: b.positions[t] - b.prefix, layer: l,
+                                 row: UnsafeBufferPointer(start: rows + t * D, count: D))
+                }
+            }
+            return
+        }
         let last = start + T - 1
         for sub in hooks.subscriptions where sub.sites.contains(site) {
             for t in 0..<T where sub.positions.contains(start + t, lastOfCall: last) {

@@ -98,7 +98,10 @@ public final class InferenceContext: @unchecked Sendable {
     private(set) var checkedActivations = false
     private(set) var checkedLogits = false
 
-    public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = 64) {
+    /// Tokens per forward step unless asked otherwise: larger steps read the weights fewer times but need more scratch.
+    public static let defaultBatch = 64
+
+    public init(weights: ModelWeights, capacity: Int? = nil, threads: Int? = nil, batch: Int = defaultBatch) {
         self.weights = weights
         let cap = min(capacity ?? weights.config.contextLength, weights.config.contextLength)
         cache = KVCache(layerCount: weights.config.layerCount, width: weights.config.kvDim, capacity: cap)
