@@ -37,6 +37,10 @@
                     const v8 p_ = MAX8(q_, __builtin_shufflevector(q_, q_, 1, 0, 3, 2, 5, 4, 7, 6));                 \
                     p_[0]; })
 
+// vhaddps: the pairwise sums of a and b within each 128-bit half, (a0+a1, a2+a3, b0+b1, b2+b3 | the same for 4-7).
+#define HADD8(a, b) (__builtin_shufflevector((a), (b), 0, 2, 8, 10, 4, 6, 12, 14) +                                  \
+                     __builtin_shufflevector((a), (b), 1, 3, 9, 11, 5, 7, 13, 15))
+
 // Scores of every head against eight key rows `rp` (rows past `valid` repeat a valid one and are dropped), for
 // positions i0.. of `scores`: each head's eight dot products accumulate in eight independent chains, then one
 // transposing tree of pairwise adds turns the eight accumulators into one vector of eight scores (one horizontal
@@ -44,7 +48,7 @@
 // size or the block, so a token's scores are bit for bit the same alone or in a block.
 #define SCORES8_DEF(name)                                                                                           \
     static inline void name(const float *q, int64_t g, int64_t hd, const float *const *rp, int64_t valid,           \
-                            int64_t i0, int64_t count, float scale, float *scores, v8 *m) {                      \
+                            int64_t i0, int64_t count, float scale, float *scores, v8 *m) {                         \
         const int64_t vecs = hd / 8;                                                                                \
         for (int64_t h = 0; h < g; h++) {                                                                           \
             const float *qh = q + h * hd;                                                                           \
@@ -57,18 +61,9 @@
                 a6 += x * *(const v8 *)(rp[6] + 8 * e); a7 += x * *(const v8 *)(rp[7] + 8 * e);                     \
             }                                                                                                       \
             /* Pairwise sums within 128-bit halves (hadd), twice, then the halves added: lane j is a_j's sum. */    \
-            const v8 b01 = __builtin_shufflevector(a0, a1, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
-                           __builtin_shufflevector(a0, a1, 1, 3, 9, 11, 5, 7, 13, 15);                              \
-            const v8 b23 = __builtin_shufflevector(a2, a3, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
-                           __builtin_shufflevector(a2, a3, 1, 3, 9, 11, 5, 7, 13, 15);                              \
-            const v8 b45 = __builtin_shufflevector(a4, a5, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
-                           __builtin_shufflevector(a4, a5, 1, 3, 9, 11, 5, 7, 13, 15);                              \
-            const v8 b67 = __builtin_shufflevector(a6, a7, 0, 2, 8, 10, 4, 6, 12, 14) +                             \
-                           __builtin_shufflevector(a6, a7, 1, 3, 9, 11, 5, 7, 13, 15);                              \
-            const v8 c03 = __builtin_shufflevector(b01, b23, 0, 2, 8, 10, 4, 6, 12, 14) +                           \
-                           __builtin_shufflevector(b01, b23, 1, 3, 9, 11, 5, 7, 13, 15);                            \
-            const v8 c47 = __builtin_shufflevector(b45, b67, 0, 2, 8, 10, 4, 6, 12, 14) +                           \
-                           __builtin_shufflevector(b45, b67, 1, 3, 9, 11, 5, 7, 13, 15);                            \
+            const v8 b01 = HADD8(a0, a1); const v8 b23 = HADD8(a2, a3);                                             \
+            const v8 b45 = HADD8(a4, a5); const v8 b67 = HADD8(a6, a7);                                             \
+            const v8 c03 = HADD8(b01, b23); const v8 c47 = HADD8(b45, b67);                                         \
             v8 s = __builtin_shufflevector(c03, c47, 0, 1, 2, 3, 8, 9, 10, 11) +                                    \
                    __builtin_shufflevector(c03, c47, 4, 5, 6, 7, 12, 13, 14, 15);                                   \
             for (int64_t r = vecs * 8; r < hd; r++)                                                                 \
