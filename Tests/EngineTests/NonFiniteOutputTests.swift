@@ -39,6 +39,18 @@ struct NonFiniteOutputTests {
         #expect(ctx.position == 0 && ctx.tokens.isEmpty)
     }
 
+    /// A probe build reads passages with `readBranches`, which reads no logits: a damaged model is still an error
+    /// there, naming the last position of the first branch that went bad, not NaN features.
+    @Test func readingBranchesOfADamagedModelIsAClearError() throws {
+        final class Ignore: BranchRowSink { func receive(branch: Int, index: Int, layer: Int, row: UnsafeBufferPointer<Float>) {} }
+        let ctx = InferenceContext(weights: try model(("blk.1.attn_norm.weight", 3, .nan)), capacity: 32)
+        let e = nonFinite { try ctx.readBranches([[1, 2, 3], [4, 5]], into: Ignore()) }
+        #expect(e?.logits == false && e?.position == 2)
+        #expect(ctx.position == 0)
+        // A sound model reads without error.
+        try InferenceContext(weights: try TinyModel.weights(), capacity: 32).readBranches([[1, 2, 3], [4, 5]], into: Ignore())
+    }
+
     @Test func anInfinityOnlyInTheOutputNormShowsInTheFirstLogits() throws {
         let weights = try model(("output_norm.weight", 0, .infinity))
         // Prefill without logits is fine (the residual stream is sound); the first logits are not.

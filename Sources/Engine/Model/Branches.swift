@@ -92,11 +92,17 @@ extension InferenceContext {
     /// Evaluates `branches` as `evaluateBranches` does (one batch, each branch seeing the cache and itself only) but
     /// reads no logits: every branch token's residual row at each layer's output goes to `sink` instead (capture
     /// listeners still see nothing). Texts read from an empty cache this way give the rows each would give alone,
-    /// to rounding, at a fraction of the cost of one call per text: the weights are read once per step of up to
-    /// the batch size. The sequence is unchanged afterwards.
-    /// - Throws: as `evaluateBranches`.
+    /// to rounding, with the weights read once per step of up to the batch size rather than once per text. The
+    /// sequence is unchanged afterwards.
+    /// - Throws: as `evaluateBranches`; `nonFiniteOutput` when, before this context has checked a call's residual
+    ///   stream, a branch's last row is not finite (a damaged model).
     public func readBranches(_ branches: [[Int]], into sink: any BranchRowSink) throws {
-        _ = try runBranches(branches, sink: sink)
+        let prefix = position
+        let finals = try runBranches(branches, sink: sink)
+        guard !checkedActivations, let i = finals.firstIndex(where: { !$0.isFinite }) else { return }
+        let b = i / config.hiddenSize
+        throw EngineError.nonFiniteOutput(model: URL(fileURLWithPath: weights.file.path).lastPathComponent, logits: false,
+                                          position: prefix + branches[b].count - 1, steered: !hooks.steering.isEmpty)
     }
 
     /// Checks `branches`, evaluates them in groups that fit, and returns each one's last residual row
