@@ -39,8 +39,10 @@ public struct PassageActivations: Sendable {
         let c = model.config
         let ids = try texts.map { try model.tokenizer.encode($0, addSpecial: true, parseSpecial: false) }
         let longest = ids.map(\.count).max() ?? 1
+        // Room for one step's passages, or for the longest passage (read in steps of `stepTokens`: a long text
+        // passed to `probe classify` must not size the scratch memory by its length).
         let room = max(longest, stepTokens)
-        let ctx = model.makeSequence(capacity: min(c.contextLength, room + 1), threads: threads, batch: room)
+        let ctx = model.makeSequence(capacity: min(c.contextLength, room + 1), threads: threads, batch: stepTokens)
         let perPassage = c.layerCount * c.hiddenSize
         var values = [Float](repeating: 0, count: texts.count * perPassage)
         var first = 0
