@@ -29,7 +29,8 @@ public struct PassageActivations: Sendable {
     public static let defaultSkip = 3
 
     /// Tokens read per forward step: several passages at once, each seeing only itself (`readBranches`), so the
-    /// weights are read once per step instead of once per passage. Larger steps gained little more on SmolLM2.
+    /// weights are read once per step instead of once per passage. (SmolLM2's prefill runs at about the same rate in
+    /// steps of 32, 64 or 256 tokens, so the size matters little; reading the dataset this way measured 8% faster.)
     public static let stepTokens = 256
 
     /// Runs the model over `texts` (each as if from an empty context) and averages each layer's residual stream.
